@@ -1,0 +1,27 @@
+# One-command set-up: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: install test demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/govreports demo
+
+bench: install
+	$(BIN)/python -m govreports.bench
+
+clean:
+	rm -rf $(VENV) output/*.db output/*.json output/replica
