@@ -1,0 +1,80 @@
+"""Cells of a table as text: split a line into cells, and read a cell's number.
+
+Every table layout ends up here as lines: HTML rows (html.py writes them as `a | b |`),
+pipe- or tab-separated dumps, one cell per line, PDF text with space-separated numbers,
+Markdown. A cell is a label, a number, or a blank (empty, `/`, `-`, `无` …).
+"""
+import re
+
+_UNITS = r"(?:件次|人次|万元|千元|元|件|条|次|个|项|家|宗|份|人|篇|期|场)"
+_NUMBER = re.compile(
+    r"""^["'“”‘’`]*\s*
+    (?P<sign>[-+−]*)\s*
+    (?P<digits>\d{1,3}(?:[,，]\d{3})+|\d+)(?P<fraction>\.\d+)?
+    \s*""" + _UNITS + r"""?\s*["'“”‘’`]*$""",
+    re.VERBOSE,
+)
+BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_number(cell: str):
+    """'1,234' -> 1234, '335次' -> 335, '+3' -> 3, '--253' -> -253, '12.50' -> 12.5; else None."""
+    match = _NUMBER.match(cell.strip())
+    if not match:
+        return None
+    digits = match["digits"].replace(",", "").replace("，", "")
+    negative = "-" in match["sign"] or "−" in match["sign"]
+    if match["fraction"]:
+        value = float(digits + match["fraction"])
+    else:
+        value = int(digits)
+    return -value if negative else value
+
+
+def is_blank(cell: str) -> bool:
+    return cell.strip() in BLANK_MARKS
+
+
+def is_label(cell: str) -> bool:
+    return not is_blank(cell) and parse_number(cell) is None
+
+
+def squeeze(label: str) -> str:
+    """Label text with all white space removed: '结果 维持' -> '结果维持'."""
+    return _SPACES.sub("", label)
+
+
+def split_line(line: str) -> tuple[list[str], bool]:
+    """Split one line into cells; the flag says whether empty cells are real positions.
+
+    Pipes and tabs keep empty cells (a blank cell must not shift later values); a line
+    without either is PDF-style text: a label followed by space-separated numbers.
+    """
+    if "|" in line:
+        if _MARKDOWN_RULE.match(line):
+            return [], True
+        cells = [cell.strip() for cell in line.split("|")]
+        if line.lstrip().startswith("|"):
+            cells = cells[1:]
+        if line.rstrip().endswith("|"):
+            cells = cells[:-1]
+        return cells, True
+    if "\t" in line:
+        return [cell.strip() for cell in line.split("\t")], True
+    return _split_spaced(line), False
+
+
+def _split_spaced(line: str) -> list[str]:
+    tokens = line.split()
+    if not tokens:
+        return []
+    end = len(tokens)
+    while end > 0 and (parse_number(tokens[end - 1]) is not None or tokens[end - 1] in BLANK_MARKS):
+        end -= 1
+    values = tokens[end:]
+    if not any(parse_number(token) is not None for token in values):
+        return [" ".join(tokens)]
+    label = " ".join(tokens[:end])
+    return ([label] if label else []) + values

@@ -1,0 +1,81 @@
+"""Figures stated in prose: the only figures a pre-2019 report has, and a cross-check for the rest.
+
+Each figure is read from the sentence that states it; a sentence that says none occurred
+(未收到…申请, 未发生…行政复议) states a zero. `依申请公开信息数 N 条` counts items of
+information, not applications, and is never taken as applications received.
+"""
+import re
+
+from .cells import parse_number
+
+_N = r"([0-9][0-9,，]*)"
+_GAP = r"[^。；;，,\d]{0,12}?"
+
+PATTERNS = {
+    "proactive_total": [
+        rf"主动公开{_GAP}(?:政府)?信息{_GAP}(?:共|总数|总计|累计|合计)?{_GAP}{_N}\s*(?:条|件|篇)",
+        rf"(?:共|累计)主动公开{_GAP}{_N}\s*(?:条|件|篇)",
+    ],
+    "applications_received": [
+        rf"(?:收到|受理|接到|接收){_GAP}(?:政府信息)?(?:公开)?申请{_GAP}{_N}\s*(?:件|份|宗|个|起|次)",
+        rf"(?:收到|受理|接到){_GAP}依申请公开{_GAP}{_N}\s*(?:件|份|宗|个|起|次)",
+        rf"依申请公开{_GAP}(?:申请){_GAP}{_N}\s*(?:件|份|宗)",
+        rf"本年新收{_GAP}申请{_GAP}{_N}\s*(?:件|份|宗)",
+    ],
+    "reviews": [
+        rf"行政复议{_GAP}{_N}\s*(?:件|起|宗|次|例)",
+        rf"{_N}\s*(?:件|起|宗)[^。，,；]{{0,8}}行政复议",
+    ],
+    "lawsuits": [
+        rf"行政诉讼{_GAP}{_N}\s*(?:件|起|宗|次|例)",
+        rf"{_N}\s*(?:件|起|宗)[^。，,；]{{0,8}}行政诉讼",
+    ],
+}
+NONE_STATED = {
+    "applications_received": [
+        r"(?:未|没有|无)(?:收到|受理|接到|接收|发生)[^。]{0,20}?申请",
+        r"(?:申请|依申请公开)[^。]{0,12}?(?:为零|为0件|数量为0)",
+        r"无依申请公开",
+        r"暂未有依申请",
+    ],
+    "reviews": [
+        r"(?:未|没有|无)(?:发生|收到|出现|有)[^。]{0,30}?行政复议",
+        r"行政复议[^。]{0,12}?(?:为零|0件|为0)",
+    ],
+    "lawsuits": [
+        r"(?:未|没有|无)(?:发生|收到|出现|有)[^。]{0,40}?行政诉讼",
+        r"行政诉讼[^。]{0,12}?(?:为零|0件|为0)",
+    ],
+}
+_COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERNS.items()}
+_NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
+_SENTENCE = re.compile(r"[^。；;\n]+")
+_INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
+
+
+def read_narrative(text: str) -> dict:
+    """{key: number} for every figure the prose states (first statement wins)."""
+    found = {}
+    for sentence in _SENTENCE.findall(text):
+        if "|" in sentence or "\t" in sentence:
+            continue  # a table row, not prose
+        for key, patterns in _COMPILED.items():
+            if key in found:
+                continue
+            if key == "applications_received" and _INFORMATION_ITEMS.search(sentence):
+                continue
+            for pattern in patterns:
+                match = pattern.search(sentence)
+                if match:
+                    value = parse_number(match.group(1))
+                    if value is not None and not _looks_like_year(match.group(1)):
+                        found[key] = value
+                        break
+            else:
+                if any(pattern.search(sentence) for pattern in _NONE.get(key, [])):
+                    found[key] = 0
+    return found
+
+
+def _looks_like_year(digits: str) -> bool:
+    return len(digits) == 4 and digits.startswith(("19", "20"))

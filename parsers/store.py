@@ -1,0 +1,127 @@
+"""The corpus in SQLite: documents (original bytes), reports (one row per version), cells (long form).
+
+Originals are stored first and compressed, so a parser change can re-read the whole
+corpus without crawling again and a parse failure loses nothing. Each report is written
+in one transaction: its cells are all there or none. Saving the same bytes twice
+changes nothing.
+"""
+import hashlib
+import json
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+PARSER_VERSION = "1"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_db(path) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    _create(db)
+    return db
+
+
+def _create(db):
+    if "documents" not in db.table_names():
+        db["documents"].create({
+            "sha256": str, "url": str, "headers": str, "fetched_at": str, "size": int,
+            "content_type": str, "compression": str, "content": bytes,
+        }, pk="sha256")
+    if "reports" not in db.table_names():
+        db["reports"].create({
+            "id": int, "report_key": str, "document_sha256": str, "source": str, "title": str,
+            "agency": str, "year": int, "published_on": str, "template": str, "traditional": int,
+            "encoding": str, "problems": str, "problem_count": int, "text": str,
+            "record_sha256": str, "current": int, "parsed_at": str, "parser_version": str,
+        }, pk="id", foreign_keys=[("document_sha256", "documents", "sha256")])
+        db["reports"].create_index(["report_key"])
+        db["reports"].create_index(["document_sha256"], unique=True)
+        db["reports"].enable_fts(["title", "agency", "text"], create_triggers=True, tokenize="trigram")
+    if "cells" not in db.table_names():
+        db["cells"].create({
+            "report_id": int, "table_name": str, "row_key": str, "col_key": str,
+            "value": float, "value_raw": str,
+        }, foreign_keys=[("report_id", "reports", "id")])
+        db["cells"].create_index(["report_id"])
+        db["cells"].create_index(["table_name", "row_key", "col_key"])
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_document(db, data: bytes, *, url: str, headers: dict | None = None,
+                  fetched_at: str | None = None) -> str:
+    """Store the original bytes (compressed) under their SHA-256; idempotent."""
+    digest = sha256(data)
+    headers = headers or {}
+    content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), None)
+    db["documents"].insert({
+        "sha256": digest, "url": url, "headers": json.dumps(headers, ensure_ascii=False),
+        "fetched_at": fetched_at or now(), "size": len(data), "content_type": content_type,
+        "compression": "zlib", "content": zlib.compress(data, 6),
+    }, ignore=True)
+    return digest
+
+
+def load_document(db, digest: str) -> bytes:
+    row = db["documents"].get(digest)
+    return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+
+
+def record_sha256(record: dict) -> str:
+    """What a parse said, minus where the bytes came from: equal means nothing to rewrite."""
+    stable = {key: value for key, value in record.items() if key != "source"}
+    return sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode())
+
+
+def save_report(db, parsed, document_sha256: str) -> str:
+    """Store one parsed report with its cells, in one transaction.
+
+    Returns 'new' (first version of this report), 'changed' (a new version: other bytes
+    for a report already stored; earlier versions stay, no longer current), 'reparsed'
+    (same bytes, different parse: rewritten in place) or 'unchanged'.
+    """
+    record = parsed.record
+    digest = record_sha256(record)
+    existing = next(db["reports"].rows_where("document_sha256 = ?", [document_sha256], limit=1), None)
+    if existing and existing["record_sha256"] == digest:
+        return "unchanged"
+    row = {
+        "report_key": parsed.report_key, "document_sha256": document_sha256,
+        "source": record["source"], "title": record["title"], "agency": record["agency"],
+        "year": record["year"], "published_on": record["published_on"], "template": record["template"],
+        "traditional": int(record["traditional"]), "encoding": record["encoding"],
+        "problems": json.dumps(record["problems"], ensure_ascii=False),
+        "problem_count": len(record["problems"]), "text": parsed.text, "record_sha256": digest,
+        "current": 1, "parsed_at": now(), "parser_version": PARSER_VERSION,
+    }
+    with db.atomic():
+        if existing:
+            status = "reparsed"
+            report_id = existing["id"]
+            row["current"] = existing["current"]
+            db["reports"].update(report_id, row)
+            db.execute("DELETE FROM cells WHERE report_id = ?", [report_id])
+        else:
+            earlier = db.execute("SELECT count(*) FROM reports WHERE report_key = ?",
+                                 [parsed.report_key]).fetchone()[0]
+            status = "changed" if earlier else "new"
+            db.execute("UPDATE reports SET current = 0 WHERE report_key = ?", [parsed.report_key])
+            report_id = db["reports"].insert(row).last_pk
+        db["cells"].insert_all(
+            ({"report_id": report_id, "table_name": cell.table, "row_key": cell.row, "col_key": cell.col,
+              "value": cell.value, "value_raw": cell.raw} for cell in parsed.cells),
+            batch_size=500)
+    return status

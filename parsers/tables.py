@@ -1,0 +1,584 @@
+"""Read 表二, 表三 and 表四 from a report's text by their row and column labels.
+
+Every layout arrives as lines (see cells.py). Each table is read as a stream: a label
+that names a template row makes it the current row, and the values that follow — on
+the same line or on the next lines — belong to it, in column order. Blank cells keep
+their position wherever the layout shows them; where a layout may have lost them
+(one cell per line, PDF text), a row with too few values is left out rather than
+shifted. Numbers glued together by a text dump are split only when the table's own
+sums allow exactly one reading.
+"""
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from . import templates as T
+from .cells import is_blank, is_label, parse_number, split_line, squeeze
+
+
+@dataclass
+class Cell:
+    table: str
+    row: str
+    col: str
+    value: int | float | None
+    raw: str
+
+
+@dataclass
+class Tables:
+    active: dict = field(default_factory=dict)
+    applications: dict = field(default_factory=dict)
+    review_litigation: dict = field(default_factory=dict)
+    cells: list[Cell] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    template: str | None = None  # what the tables' own labels say, None when they don't tell
+    found: set[str] = field(default_factory=set)  # 'active', 'applications', 'review_litigation'
+
+
+@dataclass
+class _Row:
+    key: object
+    label: str
+    values: list[str] = field(default_factory=list)
+    explicit: bool = True  # every value came from the label's own pipe/tab line
+
+
+def read_tables(text: str, year: int | None = None) -> Tables:
+    lines = text.split("\n")
+    tables = Tables()
+    regions = _find_regions(lines)
+    if "applications" in regions:
+        _read_applications(_table_lines(lines, *regions["applications"]), tables)
+    if "review_litigation" in regions:
+        _read_review(_table_lines(lines, *regions["review_litigation"]), tables)
+    tables.template = tables.template or _template_from_year(year, tables)
+    if "active" in regions:
+        _read_active(_table_lines(lines, *regions["active"]), tables)
+    return tables
+
+
+def _template_from_year(year, tables):
+    if not tables.found or year is None:
+        return None
+    return T.TEMPLATE_2021 if year >= 2021 else T.TEMPLATE_2019
+
+
+# ---- regions -----------------------------------------------------------------------
+
+_HEADING_ACTIVE = re.compile(r"主动公开政府信息情况|主动公开政府信息")
+_HEADING_APPLICATIONS = re.compile(r"收到和处理政府信息公开申请|依申请公开")
+_HEADING_REVIEW = re.compile(r"行政复议|行政诉讼")
+_HEADING_AFTER = re.compile(r"^[一二三四五六七八九十]+[、.]|存在的主要问题|存在的问题|改进情况|其他需要报告")
+_FIRST_ROW = re.compile(r"本年新收|新收.{0,6}申请")
+_LAST_ROW = re.compile(r"结转下年")
+_ACTIVE_MARK = re.compile(r"第二十条|信息内容")
+
+
+def _is_table_line(line: str) -> bool:
+    return "|" in line or "\t" in line
+
+
+def _is_heading(line: str, pattern) -> bool:
+    flat = squeeze(line.replace("|", "").replace("\t", ""))
+    return 0 < len(flat) <= 60 and "。" not in flat and bool(pattern.search(flat))
+
+
+def _is_prose(line: str) -> bool:
+    if _is_table_line(line):
+        return False
+    cells, _ = split_line(line)
+    return len(cells) == 1 and ("。" in line or len(line.strip()) > 80)
+
+
+def _find_regions(lines):
+    """(start, end) line ranges of the three tables, found by content, not by numbering."""
+    regions = {}
+    first = next((i for i, line in enumerate(lines)
+                  if _FIRST_ROW.search(squeeze(line)) and not _is_prose(line)), None)
+    if first is None:
+        return regions
+    start3 = first
+    for i in range(first - 1, max(-1, first - 40), -1):
+        if _is_heading(lines[i], _HEADING_APPLICATIONS):
+            start3 = i
+            break
+        if _is_prose(lines[i]):
+            start3 = i + 1
+            break
+        start3 = i
+    last = next((i for i in range(first, len(lines)) if _LAST_ROW.search(squeeze(lines[i]))), first)
+    start4 = next((i for i in range(last + 1, len(lines)) if _HEADING_REVIEW.search(squeeze(lines[i]))), None)
+    end3 = start4 if start4 is not None else _region_end(lines, last + 1)
+    regions["applications"] = (start3, end3)
+    if start4 is not None:
+        regions["review_litigation"] = (start4 + (0 if _is_table_line(lines[start4]) else 1),
+                                        _region_end(lines, start4 + 1))
+    start2 = None
+    for i in range(start3 - 1, -1, -1):
+        if _is_heading(lines[i], _HEADING_ACTIVE) and not lines[i].lstrip().startswith("("):
+            start2 = i + 1
+            break
+    if start2 is None:
+        start2 = next((i for i in range(start3) if _ACTIVE_MARK.search(lines[i])), None)
+    if start2 is not None:
+        regions["active"] = (start2, start3)
+    return regions
+
+
+def _region_end(lines, start):
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if _is_prose(line) or (not _is_table_line(line) and _is_heading(line, _HEADING_AFTER)
+                               and not _HEADING_REVIEW.search(line)):
+            return i
+    return len(lines)
+
+
+def _table_lines(lines, start, end):
+    """Lines of a region as (cells, explicit), prose dropped, leading empty cells dropped."""
+    out = []
+    for line in lines[start:end]:
+        if not line.strip() or _is_prose(line):
+            continue
+        cells, explicit = split_line(line)
+        while cells and cells[0] == "":
+            cells.pop(0)
+        if cells:
+            out.append((cells, explicit))
+    return out
+
+
+# ---- fitting a row's values to its columns -------------------------------------------
+
+def _fit(row: _Row, width: int):
+    """The row's raw cells, one per column, or None when positions can't be trusted."""
+    values = list(row.values)
+    if not row.explicit:
+        values = [value for value in values if value != ""]
+        return values if len(values) == width else None
+    trimmed = list(values)
+    while trimmed and trimmed[-1] == "":
+        trimmed.pop()
+    while len(trimmed) > width and trimmed[0] == "":
+        trimmed.pop(0)  # the empty remainder of a label spanning two columns
+    if len(trimmed) > width:
+        return None
+    if len(values) >= width or len(trimmed) == width:
+        return trimmed + [""] * (width - len(trimmed))
+    return None
+
+
+def _glued_readings(tokens: list[str], width: int, check) -> list[list[int]]:
+    """Every way to split digit runs into `width` numbers that passes `check`."""
+    if not tokens or not all(token.isdigit() for token in tokens) or len(tokens) >= width:
+        return []
+    extra = width - len(tokens)
+    readings = []
+    for cuts in _distribute(extra, [len(token) - 1 for token in tokens]):
+        numbers = []
+        for token, n_cuts in zip(tokens, cuts):
+            parts = _splits(token, n_cuts + 1)
+            numbers.append(parts)
+        for combo in itertools.product(*numbers):
+            flat = [int(part) for group in combo for part in group]
+            if check(flat):
+                readings.append(flat)
+                if len(readings) > 50:
+                    return readings
+    return readings
+
+
+def _distribute(total, capacities):
+    if not capacities:
+        if total == 0:
+            yield []
+        return
+    for here in range(min(total, capacities[0]) + 1):
+        for rest in _distribute(total - here, capacities[1:]):
+            yield [here, *rest]
+
+
+def _splits(token, parts):
+    """Ways to cut `token` into `parts` numbers without leading zeros."""
+    out = []
+    for positions in itertools.combinations(range(1, len(token)), parts - 1):
+        bounds = (0, *positions, len(token))
+        pieces = [token[a:b] for a, b in zip(bounds, bounds[1:])]
+        if all(piece == "0" or not piece.startswith("0") for piece in pieces):
+            out.append(pieces)
+    return out
+
+
+# ---- 表三 -------------------------------------------------------------------------
+
+_APP_ROWS = T.compile_patterns(T.APPLICATION_ROWS)
+_APP_GROUPS = T.compile_patterns(T.APPLICATION_GROUPS)
+_APP_HEADER = re.compile("|".join(f"({pattern.strip('^$')})" for _, pattern in T.APPLICANT_HEADER[::-1]
+                                  if pattern))
+_APP_HEADER_KEYS = [key for key, _ in T.APPLICANT_HEADER[::-1]]
+_SUBTOTAL = re.compile(r"小计")
+_NEW_RECEIVED = _APP_ROWS[0][1]
+
+
+def _applicant_columns(header_labels: list[str]) -> list[str]:
+    """Leaf columns of 表三 in order, from its (merged, multi-row) header."""
+    seen = []
+    for label in header_labels:
+        for match in _APP_HEADER.finditer(squeeze(label)):
+            key = _APP_HEADER_KEYS[match.lastindex - 1]
+            if key and key not in seen:
+                seen.append(key)
+    middle = [key for key in seen if key not in ("natural_person", "total")]
+    if set(T.ORG_COLUMN_KEYS) <= set(middle):
+        return ["natural_person", *middle, "total"]
+    columns = list(T.APPLICANT_COLUMN_KEYS)
+    if T.SUBTOTAL_COLUMN in seen:
+        columns.insert(6, T.SUBTOTAL_COLUMN)
+    return columns
+
+
+def _classify_application_label(label: str, group):
+    """-> (kind, key, group): kind is 'row', 'group', 'subtotal' or None."""
+    flat = squeeze(label)
+    for name, pattern in _APP_GROUPS:
+        if pattern.search(flat):
+            group = name
+    if _SUBTOTAL.search(flat):
+        return "subtotal", group, group
+    for key, pattern in _APP_ROWS:
+        if pattern.search(flat):
+            return "row", key, group
+    if group == "other" and T.OTHER_MISC_LABEL.search(flat.split(")")[-1]):
+        return "row", "other_misc", group
+    if any(pattern.search(flat) for _, pattern in _APP_GROUPS):
+        return "group", group, group
+    return None, None, group
+
+
+def _application_rows(lines):
+    header, rows, group, current, started = [], [], None, None, False
+    for cells, explicit in lines:
+        index = 0
+        while index < len(cells) and is_label(cells[index]):
+            label = cells[index]
+            index += 1
+            if not started:
+                if not _NEW_RECEIVED.search(squeeze(label)):
+                    header.append(label)
+                    continue
+                started = True
+            kind, key, group = _classify_application_label(label, group)
+            if kind is None:
+                if current is not None and current.values:
+                    current = None  # an unknown label after a full row: not this row's values
+                continue  # else: a wrapped continuation of the current row's label
+            current = _Row((kind, key), label, explicit=explicit)
+            rows.append(current)
+        values = cells[index:]
+        if values and current is not None:
+            if current.values or index == 0:
+                current.explicit = False
+            current.values.extend(values)
+    return header, rows
+
+
+def _read_applications(lines, tables: Tables):
+    header, rows = _application_rows(lines)
+    if not rows:
+        return
+    tables.found.add("applications")
+    columns = _applicant_columns(header)
+    width = len(columns)
+    readings, ambiguous, subtotals = {}, {}, []
+
+    def row_check(numbers):
+        named = dict(zip(columns, numbers))
+        if named["total"] != sum(named[key] for key in T.APPLICANT_COLUMN_KEYS[:6]):
+            return False
+        return T.SUBTOTAL_COLUMN not in named or named[T.SUBTOTAL_COLUMN] == sum(
+            named[key] for key in T.ORG_COLUMN_KEYS)
+
+    for row in rows:
+        kind, key = row.key
+        name = _application_row_name(row)
+        fitted = _fit(row, width)
+        if fitted is None:
+            tokens = [value for value in row.values if value != ""]
+            options = _glued_readings(tokens, width, row_check)
+            if len(options) == 1:
+                fitted = [str(number) for number in options[0]]
+            elif options and kind == "row":
+                ambiguous[key] = (row, options)
+                continue
+            else:
+                if row.values or kind == "row":
+                    tables.problems.append(
+                        f"表三 {name}: {len(tokens)} values where {width} columns were expected; "
+                        f"row left out ({' | '.join(row.values)[:80]})")
+                continue
+        if kind == "row":
+            if key in readings:
+                tables.problems.append(f"表三 {name}: the row appears twice; the first one is kept")
+                continue
+            readings[key] = (row, fitted)
+        else:
+            subtotals.append((kind, key, row, fitted))
+
+    _resolve_ambiguous(readings, ambiguous, columns, tables)
+    has_2021_other = any(key in readings for key in T.OTHER_ROWS_2021)
+    for kind, group, row, fitted in subtotals:
+        if kind == "group" and group == "other" and not has_2021_other and "other_handling" not in readings:
+            readings["other_handling"] = (row, fitted)
+        else:
+            _check_subtotal(group, fitted, columns, readings, tables)
+    if has_2021_other:
+        tables.template = T.TEMPLATE_2021
+    elif "other_handling" in readings:
+        tables.template = T.TEMPLATE_2019
+
+    for key, (row, fitted) in readings.items():
+        for column, raw in zip(columns, fitted):
+            if column == T.SUBTOTAL_COLUMN:
+                continue
+            _store_cell(tables, "applications", key, column, raw,
+                        f"表三 {T.APPLICATION_LABELS.get(key, key)} / {T.APPLICANT_LABELS[column]}")
+        if T.SUBTOTAL_COLUMN in columns:
+            _check_org_subtotal(key, dict(zip(columns, fitted)), tables)
+
+
+def _application_row_name(row: _Row) -> str:
+    kind, key = row.key
+    if kind == "row":
+        return T.APPLICATION_LABELS.get(key, key)
+    return f"'{row.label}'"
+
+
+def _resolve_ambiguous(readings, ambiguous, columns, tables):
+    """Glued rows with several readings: keep the one combination the column sums allow."""
+    if not ambiguous:
+        return
+    keys = list(ambiguous)
+    combos = []
+    space = 1
+    for key in keys:
+        space *= len(ambiguous[key][1])
+    if space <= 20000:
+        for combo in itertools.product(*(ambiguous[key][1] for key in keys)):
+            trial = {key: dict(zip(columns, numbers)) for key, numbers in zip(keys, combo)}
+            for key, (_, fitted) in readings.items():
+                trial[key] = {col: parse_number(raw) for col, raw in zip(columns, fitted)}
+            if _column_sums_hold(trial):
+                combos.append(combo)
+                if len(combos) > 1:
+                    break
+    if len(combos) == 1:
+        for key, numbers in zip(keys, combos[0]):
+            readings[key] = (ambiguous[key][0], [str(number) for number in numbers])
+        return
+    for key in keys:
+        row = ambiguous[key][0]
+        tables.problems.append(
+            f"表三 {T.APPLICATION_LABELS.get(key, key)}: glued numbers "
+            f"'{' '.join(row.values)}' allow more than one reading; row left out")
+
+
+def _column_sums_hold(trial) -> bool:
+    needed = ["new_received", "carried_over", "total_processed", "carried_forward"]
+    if not all(key in trial for key in needed):
+        return False
+    outcome_keys = [key for key in trial if key in T.OUTCOME_ROWS or key.startswith("other_")]
+    for column in T.APPLICANT_COLUMN_KEYS:
+        try:
+            if trial["new_received"][column] + trial["carried_over"][column] != \
+                    trial["total_processed"][column] + trial["carried_forward"][column]:
+                return False
+            if trial["total_processed"][column] != sum(trial[key][column] for key in outcome_keys):
+                return False
+        except TypeError:  # a blank cell: this check can't decide
+            continue
+    return True
+
+
+_GROUP_ROWS = {
+    "withheld": [key for key in T.OUTCOME_ROWS if key.startswith("withheld_")],
+    "unavailable": [key for key in T.OUTCOME_ROWS if key.startswith("unavailable_")],
+    "rejected": [key for key in T.OUTCOME_ROWS if key.startswith("rejected_")],
+    "other": T.OTHER_ROWS_2021,
+}
+
+
+def _check_subtotal(group, fitted, columns, readings, tables):
+    """An agency's own 小计 row: not a template cell, but it must agree with its rows."""
+    members = [key for key in _GROUP_ROWS.get(group, []) if key in readings]
+    if not members:
+        return
+    for column, raw in zip(columns, fitted):
+        value = parse_number(raw)
+        parts = [parse_number(dict(zip(columns, readings[key][1]))[column]) for key in members]
+        if value is None or any(part is None for part in parts):
+            continue
+        if value != sum(parts):
+            tables.problems.append(
+                f"表三 小计 of group {group} / {T.APPLICANT_LABELS.get(column, column)}: "
+                f"{value} ≠ sum of its rows {sum(parts)}")
+
+
+def _check_org_subtotal(key, named, tables):
+    value = parse_number(named[T.SUBTOTAL_COLUMN])
+    parts = [parse_number(named[column]) for column in T.ORG_COLUMN_KEYS]
+    if value is not None and None not in parts and value != sum(parts):
+        tables.problems.append(
+            f"表三 {T.APPLICATION_LABELS.get(key, key)} / 法人或其他组织小计: {value} ≠ {sum(parts)}")
+
+
+def _store_cell(tables, table, row, col, raw, name):
+    value = parse_number(raw)
+    tables.cells.append(Cell(table, row, col, value, raw))
+    if value is None:
+        shown = raw if raw else "blank"
+        tables.problems.append(f"{name}: '{shown}' is not a number (left out)" if raw
+                               else f"{name}: {shown} cell (left out)")
+        return
+    target = getattr(tables, table).setdefault(row, {})
+    target[col] = value
+
+
+# ---- 表四 -------------------------------------------------------------------------
+
+_REVIEW_GROUPS = T.compile_patterns(T.REVIEW_GROUPS)
+_REVIEW_WIDTH = len(T.REVIEW_GROUP_KEYS) * len(T.REVIEW_OUTCOME_KEYS)
+
+
+def _read_review(lines, tables: Tables):
+    by_group, flat, explicit = {}, [], True
+    for cells, line_explicit in lines:
+        labels = [cell for cell in cells if is_label(cell)]
+        values = cells[len(labels):] if labels == cells[:len(labels)] else [c for c in cells if not is_label(c)]
+        if not values:
+            continue
+        group = _review_group(labels[-1]) if labels else None
+        if group and len(labels) == 1:
+            row = _Row(group, labels[0], values, line_explicit)
+            fitted = _fit(row, len(T.REVIEW_OUTCOME_KEYS))
+            if fitted is not None:
+                by_group[group] = fitted
+                continue
+        flat.extend(values)
+        explicit = explicit and line_explicit
+    if by_group:
+        tables.found.add("review_litigation")
+        for group, fitted in by_group.items():
+            _store_review_group(tables, group, fitted)
+        return
+    if not flat:
+        return
+    tables.found.add("review_litigation")
+    fitted = _fit(_Row("flat", "", flat, explicit), _REVIEW_WIDTH)
+    if fitted is None:
+        tokens = [value for value in flat if value != ""]
+        options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold)
+        if len(options) != 1:
+            tables.problems.append(
+                f"表四: {len(tokens)} values where 15 were expected"
+                f"{' (glued numbers allow no single reading)' if options else ''}; table left out")
+            return
+        fitted = [str(number) for number in options[0]]
+    for index, group in enumerate(T.REVIEW_GROUP_KEYS):
+        _store_review_group(tables, group, fitted[index * 5:(index + 1) * 5])
+
+
+def _review_group(label):
+    flat = squeeze(label)
+    for key, pattern in reversed(_REVIEW_GROUPS):
+        if pattern.search(flat):
+            return key
+    return None
+
+
+def _review_sums_hold(numbers) -> bool:
+    return all(sum(numbers[i:i + 4]) == numbers[i + 4] for i in range(0, 15, 5))
+
+
+def _store_review_group(tables, group, fitted):
+    for outcome, raw in zip(T.REVIEW_OUTCOME_KEYS, fitted):
+        _store_cell(tables, "review_litigation", group, outcome, raw,
+                    f"表四 {T.REVIEW_LABELS[group]} / {T.REVIEW_OUTCOME_LABELS[outcome]}")
+
+
+# ---- 表二 -------------------------------------------------------------------------
+
+_ACTIVE_ROWS = T.compile_patterns(T.ACTIVE_ROWS)
+_ACTIVE_COLUMNS = T.compile_patterns(T.ACTIVE_COLUMNS)
+_HEADER_START = re.compile(r"信息内容")
+_SECTION = re.compile(r"第二十条|第[一二三四五六七八九十]+项")
+_COLUMNS_2021 = {"issued", "repealed", "in_force"}
+_COLUMNS_2019 = {"new_made", "new_published", "total_published", "prev_items", "change", "items"}
+
+
+def _read_active(lines, tables: Tables):
+    rows, columns_of, columns, current, in_header = [], {}, [], None, False
+    for cells, explicit in lines:
+        index = 0
+        while index < len(cells) and is_label(cells[index]):
+            flat = squeeze(cells[index])
+            index += 1
+            if _HEADER_START.search(flat):
+                columns, in_header, current = [], True, None
+                continue
+            if _SECTION.search(flat):
+                current, in_header = None, False
+                continue
+            key = next((key for key, pattern in _ACTIVE_ROWS if pattern.search(flat)), None)
+            if key:
+                current = _Row(key, cells[index - 1], explicit=explicit)
+                rows.append(current)
+                columns_of[id(current)] = list(columns)
+                in_header = False
+            elif in_header:
+                columns.append(next((k for k, pattern in _ACTIVE_COLUMNS if pattern.search(flat)), None))
+            elif current is not None and current.values:
+                current = None
+        values = cells[index:]
+        if values and current is not None:
+            if current.values or index == 0:
+                current.explicit = False
+            current.values.extend(values)
+    if not rows:
+        return
+    tables.found.add("active")
+    named = {key for header in columns_of.values() for key in header if key}
+    if tables.template is None:
+        if named & _COLUMNS_2021:
+            tables.template = T.TEMPLATE_2021
+        elif named & _COLUMNS_2019:
+            tables.template = T.TEMPLATE_2019
+    layout = T.ACTIVE_LAYOUT.get(tables.template or T.TEMPLATE_2021)
+    for row in rows:
+        _store_active_row(tables, row, columns_of[id(row)], layout)
+
+
+def _store_active_row(tables, row, header, layout):
+    expected = layout.get(row.key)
+    if expected is None:
+        tables.problems.append(f"表二 {row.label}: not a row of the {tables.template} template; left out")
+        return
+    columns = header if header and len(header) == len(expected) else list(expected)
+    columns = [column or fallback for column, fallback in zip(columns, expected)]
+    values = [value for value in row.values]
+    fitted = _fit(_Row(row.key, row.label, values, row.explicit), len(columns))
+    if fitted is None and len(values) > len(columns):
+        extra = [value for value in values[len(columns):] if value != ""]
+        fitted = values[:len(columns)]
+        if any(parse_number(value) not in (0, None) for value in extra):
+            tables.problems.append(
+                f"表二 {row.label}: values beyond the header's columns ignored ({' | '.join(extra)})")
+    if fitted is None:
+        tables.problems.append(
+            f"表二 {row.label}: {len([v for v in values if v])} values where {len(columns)} were expected; "
+            f"row left out")
+        return
+    for column, raw in zip(columns, fitted):
+        _store_cell(tables, "active", row.key, column, raw, f"表二 {row.label} / {column}")
