@@ -28,7 +28,6 @@ _PUBLISHED_LABEL = re.compile(r"(?:发布|公开|发文|成文|印发)(?:时间|
 _SOURCE_LABEL = re.compile(r"^(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*(\S+?)(?:\s|字体|$)")
 _YEAR_IN_NAME = re.compile(r"[(（]?(?:19|20)\d{2}年度?[)）]?")
 _TITLE_NOISE = re.compile(r"^(?:关于)|(?:关于)?(?:的)?(?:政府信息公开|政务公开|信息公开).*$")
-_DIVISION_END = re.compile(r"(?:省|市|区|县|旗|盟|州|乡|镇|街道|苏木|自治区|特别行政区)$")
 
 
 def read_metadata(text: str, page_title: str | None = None, page_metadata: dict | None = None) -> Metadata:
@@ -54,7 +53,7 @@ def _title(lines, page_title):
 
 
 def _clean_title(title: str) -> str:
-    title = title.strip().strip("《》")
+    title = title.strip().lstrip("#").strip().strip("《》")
     # '延津县民政局 2023 年政府…' -> no spaces around a year between CJK text
     return re.sub(r"\s*((?:19|20)\d{2})\s*(年)\s*", r"\1\2", title).strip()
 
@@ -77,8 +76,6 @@ def _agency(title, page_metadata, lines):
         name = _TITLE_NOISE.sub("", name)
         if name.endswith("人民"):
             name += "政府"
-        if name and _DIVISION_END.search(name):
-            name += "人民政府"  # 'XX区政府信息公开…年度报告' is the district government's report
         if 2 <= len(name) <= 40:
             return name
     for key in ("publisher", "ContentSource"):

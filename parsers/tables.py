@@ -10,6 +10,7 @@ sums allow exactly one reading.
 """
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import templates as T
@@ -153,12 +154,29 @@ def _table_lines(lines, start, end):
 
 # ---- fitting a row's values to its columns -------------------------------------------
 
-def _fit(row: _Row, width: int):
+def _label_span(rows, width) -> int:
+    """Empty cells a spanning label leaves before the values, as the table's full rows show."""
+    spans = Counter()
+    for row in rows:
+        if row.explicit:
+            lead = next((i for i, value in enumerate(row.values) if value != ""), len(row.values))
+            core = [value for value in row.values[lead:]]
+            while core and core[-1] == "":
+                core.pop()
+            if len(core) == width:
+                spans[lead] += 1
+    return spans.most_common(1)[0][0] if spans else 0
+
+
+def _fit(row: _Row, width: int, span: int = 0):
     """The row's raw cells, one per column, or None when positions can't be trusted."""
     values = list(row.values)
     if not row.explicit:
         values = [value for value in values if value != ""]
         return values if len(values) == width else None
+    while span and values and values[0] == "":
+        values.pop(0)
+        span -= 1
     trimmed = list(values)
     while trimmed and trimmed[-1] == "":
         trimmed.pop()
@@ -250,7 +268,7 @@ def _classify_application_label(label: str, group):
         return "subtotal", group, group
     for key, pattern in _APP_ROWS:
         if pattern.search(flat):
-            return "row", key, group
+            return "row", key, _ROW_GROUP.get(key, group)
     if group == "other" and T.OTHER_MISC_LABEL.search(flat.split(")")[-1]):
         return "row", "other_misc", group
     if any(pattern.search(flat) for _, pattern in _APP_GROUPS):
@@ -292,6 +310,7 @@ def _read_applications(lines, tables: Tables):
     tables.found.add("applications")
     columns = _applicant_columns(header)
     width = len(columns)
+    span = _label_span(rows, width)
     readings, ambiguous, subtotals = {}, {}, []
 
     def row_check(numbers):
@@ -304,7 +323,7 @@ def _read_applications(lines, tables: Tables):
     for row in rows:
         kind, key = row.key
         name = _application_row_name(row)
-        fitted = _fit(row, width)
+        fitted = _fit(row, width, span)
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
             options = _glued_readings(tokens, width, row_check)
@@ -402,12 +421,16 @@ def _column_sums_hold(trial) -> bool:
     return True
 
 
+_ROW_GROUP = {}  # a numbered row also tells its group, when the group label was lost
+
+
 _GROUP_ROWS = {
     "withheld": [key for key in T.OUTCOME_ROWS if key.startswith("withheld_")],
     "unavailable": [key for key in T.OUTCOME_ROWS if key.startswith("unavailable_")],
     "rejected": [key for key in T.OUTCOME_ROWS if key.startswith("rejected_")],
     "other": T.OTHER_ROWS_2021,
 }
+_ROW_GROUP.update({row: group for group, rows in _GROUP_ROWS.items() for row in rows})
 
 
 def _check_subtotal(group, fitted, columns, readings, tables):
