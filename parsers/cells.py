@@ -17,6 +17,7 @@ _NUMBER = re.compile(
 BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SPACES = re.compile(r"\s+")
+DIGIT_RUN = re.compile(r"^\d[\d,]*\d$")  # "1,199689": figures glued by a text dump, split later
 
 
 def parse_number(cell: str):
@@ -71,7 +72,8 @@ def _split_spaced(line: str) -> list[str]:
     if not tokens:
         return []
     end = len(tokens)
-    while end > 0 and (parse_number(tokens[end - 1]) is not None or tokens[end - 1] in BLANK_MARKS):
+    while end > 0 and (parse_number(tokens[end - 1]) is not None or tokens[end - 1] in BLANK_MARKS
+                       or DIGIT_RUN.match(tokens[end - 1])):
         end -= 1
     values = tokens[end:]
     if not any(parse_number(token) is not None for token in values):

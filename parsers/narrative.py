@@ -17,7 +17,7 @@ PATTERNS = {
         rf"(?:共|累计)主动公开{_GAP}{_N}\s*(?:条|件|篇)",
     ],
     "applications_received": [
-        rf"(?:收到|受理|接到|接收){_GAP}(?:政府信息)?(?:公开)?申请{_GAP}{_N}\s*(?:件|份|宗|个|起|次)",
+        rf"(?:收到|受理|接到|接收)[^。；;，,\d]{{0,24}}?(?:政府信息)?(?:公开)?申请{_GAP}{_N}\s*(?:件|份|宗|个|起|次)",
         rf"(?:收到|受理|接到){_GAP}依申请公开{_GAP}{_N}\s*(?:件|份|宗|个|起|次)",
         rf"依申请公开{_GAP}(?:申请){_GAP}{_N}\s*(?:件|份|宗)",
         rf"本年新收{_GAP}申请{_GAP}{_N}\s*(?:件|份|宗)",
@@ -50,32 +50,46 @@ NONE_STATED = {
 _COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERNS.items()}
 _NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
 _SENTENCE = re.compile(r"[^。；;\n]+")
-_INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
+_INFORMATION_ITEMS_CLAUSE = re.compile(r"[^，,]*依申请公开(?:政府)?信息(?:数|条数)[^，,]*")
 
 
 def read_narrative(text: str) -> dict:
     """{key: number} for every figure the prose states (first statement wins)."""
     found = {}
-    for sentence in _SENTENCE.findall(text):
+    for sentence in _SENTENCE.findall(_unwrap(text)):
         if "|" in sentence or "\t" in sentence:
             continue  # a table row, not prose
         for key, patterns in _COMPILED.items():
             if key in found:
                 continue
-            if key == "applications_received" and _INFORMATION_ITEMS.search(sentence):
-                continue
+            text = sentence
+            if key == "applications_received":
+                text = _INFORMATION_ITEMS_CLAUSE.sub("", sentence)
             for pattern in patterns:
-                match = pattern.search(sentence)
+                match = pattern.search(text)
                 if match:
                     value = parse_number(match.group(1))
-                    if value is not None and not _looks_like_year(match.group(1)):
+                    if value is not None:
                         found[key] = value
                         break
             else:
-                if any(pattern.search(sentence) for pattern in _NONE.get(key, [])):
+                if any(pattern.search(text) for pattern in _NONE.get(key, [])):
                     found[key] = 0
     return found
 
 
-def _looks_like_year(digits: str) -> bool:
-    return len(digits) == 4 and digits.startswith(("19", "20"))
+
+def _unwrap(text: str) -> str:
+    """Join prose lines that PDF extraction broke mid-sentence (long lines without an ending)."""
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        if out and len(out[-1]) >= 25 and not out[-1].rstrip().endswith(_ENDINGS) \
+                and "|" not in out[-1] and "\t" not in out[-1] and "|" not in line and "\t" not in line:
+            out[-1] = out[-1].rstrip() + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_ENDINGS = ("。", "；", ";", ":", "：", "!", "！", "?", "？")

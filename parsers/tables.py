@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import templates as T
-from .cells import is_blank, is_label, parse_number, split_line, squeeze
+from .cells import DIGIT_RUN, is_label, parse_number, split_line, squeeze
 
 
 @dataclass
@@ -74,6 +74,8 @@ _HEADING_AFTER = re.compile(r"^[一二三四五六七八九十]+[、.]|存在的
 _FIRST_ROW = re.compile(r"本年新收|新收.{0,6}申请")
 _LAST_ROW = re.compile(r"结转下年")
 _ACTIVE_MARK = re.compile(r"第二十条|信息内容")
+_SENTENCE_MARK = re.compile(r"[，。；;]|,(?!\d)")
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]+\s*\d{1,4}\s*[-—–]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
 
 
 def _is_table_line(line: str) -> bool:
@@ -92,11 +94,19 @@ def _is_prose(line: str) -> bool:
     return len(cells) == 1 and ("。" in line or len(line.strip()) > 80)
 
 
+def _is_first_row(line: str) -> bool:
+    """The 本年新收 row itself, not a sentence of prose that mentions it."""
+    if _is_prose(line):
+        return False
+    cells, _ = split_line(line)
+    label = squeeze(next((cell for cell in cells if cell), ""))
+    return bool(_FIRST_ROW.search(label)) and not _SENTENCE_MARK.search(label) and len(label) <= 40
+
+
 def _find_regions(lines):
     """(start, end) line ranges of the three tables, found by content, not by numbering."""
     regions = {}
-    first = next((i for i, line in enumerate(lines)
-                  if _FIRST_ROW.search(squeeze(line)) and not _is_prose(line)), None)
+    first = next((i for i, line in enumerate(lines) if _is_first_row(line)), None)
     if first is None:
         return regions
     start3 = first
@@ -128,21 +138,25 @@ def _find_regions(lines):
 
 
 def _region_end(lines, start):
+    """Where a table's region ends: the next section heading (prose inside is skipped later)."""
     for i in range(start, len(lines)):
         line = lines[i]
-        if not line.strip():
-            continue
-        if _is_prose(line) or (not _is_table_line(line) and _is_heading(line, _HEADING_AFTER)
-                               and not _HEADING_REVIEW.search(line)):
+        if not _is_table_line(line) and _is_heading(line, _HEADING_AFTER) and not _HEADING_REVIEW.search(line):
             return i
     return len(lines)
+
+
+_EMPTY_CELL_LINE = re.compile(r"^\s+\|\s*$")
 
 
 def _table_lines(lines, start, end):
     """Lines of a region as (cells, explicit), prose dropped, leading empty cells dropped."""
     out = []
     for line in lines[start:end]:
-        if not line.strip() or _is_prose(line):
+        if not line.strip() or _is_prose(line) or _PAGE_NUMBER.match(line):
+            continue
+        if _EMPTY_CELL_LINE.match(line):
+            out.append(([""], False))  # one cell per line: ' |' is a blank cell, '|' a filler
             continue
         cells, explicit = split_line(line)
         while cells and cells[0] == "":
@@ -172,7 +186,8 @@ def _fit(row: _Row, width: int, span: int = 0):
     """The row's raw cells, one per column, or None when positions can't be trusted."""
     values = list(row.values)
     if not row.explicit:
-        values = [value for value in values if value != ""]
+        while values and values[-1] == "":
+            values.pop()
         return values if len(values) == width else None
     while span and values and values[0] == "":
         values.pop(0)
@@ -191,22 +206,29 @@ def _fit(row: _Row, width: int, span: int = 0):
 
 def _glued_readings(tokens: list[str], width: int, check) -> list[list[int]]:
     """Every way to split digit runs into `width` numbers that passes `check`."""
-    if not tokens or not all(token.isdigit() for token in tokens) or len(tokens) >= width:
+    if not tokens or len(tokens) >= width or \
+            any(parse_number(token) is None and not DIGIT_RUN.match(token) for token in tokens):
         return []
-    extra = width - len(tokens)
+    # Only digit runs can be glued ('1,199689' is 1,199 | 689); '12件' is one number as written.
+    capacities = [len(token) - 1 if DIGIT_RUN.match(token) else 0 for token in tokens]
     readings = []
-    for cuts in _distribute(extra, [len(token) - 1 for token in tokens]):
+    for cuts in _distribute(width - len(tokens), capacities):
         numbers = []
         for token, n_cuts in zip(tokens, cuts):
-            parts = _splits(token, n_cuts + 1)
+            parts = _splits(token, n_cuts + 1) if n_cuts else [[token]]
             numbers.append(parts)
         for combo in itertools.product(*numbers):
-            flat = [int(part) for group in combo for part in group]
+            flat = [parse_number(part) for group in combo for part in group]
+            if None in flat:
+                continue
             if check(flat):
                 readings.append(flat)
                 if len(readings) > 50:
                     return readings
     return readings
+
+
+_WRITTEN_NUMBER = re.compile(r"^(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)$")
 
 
 def _distribute(total, capacities):
@@ -225,7 +247,7 @@ def _splits(token, parts):
     for positions in itertools.combinations(range(1, len(token)), parts - 1):
         bounds = (0, *positions, len(token))
         pieces = [token[a:b] for a, b in zip(bounds, bounds[1:])]
-        if all(piece == "0" or not piece.startswith("0") for piece in pieces):
+        if all(_WRITTEN_NUMBER.match(piece) for piece in pieces):
             out.append(pieces)
     return out
 
@@ -293,6 +315,8 @@ def _application_rows(lines):
                 if current is not None and current.values:
                     current = None  # an unknown label after a full row: not this row's values
                 continue  # else: a wrapped continuation of the current row's label
+            if current is not None and current.key == (kind, key) and not current.values:
+                continue  # the same label repeated across merged cells
             current = _Row((kind, key), label, explicit=explicit)
             rows.append(current)
         values = cells[index:]
@@ -346,13 +370,14 @@ def _read_applications(lines, tables: Tables):
         else:
             subtotals.append((kind, key, row, fitted))
 
-    _resolve_ambiguous(readings, ambiguous, columns, tables)
-    has_2021_other = any(key in readings for key in T.OTHER_ROWS_2021)
-    for kind, group, row, fitted in subtotals:
+    has_2021_other = any(key in readings or key in ambiguous for key in T.OTHER_ROWS_2021)
+    for kind, group, row, fitted in list(subtotals):
         if kind == "group" and group == "other" and not has_2021_other and "other_handling" not in readings:
             readings["other_handling"] = (row, fitted)
-        else:
-            _check_subtotal(group, fitted, columns, readings, tables)
+            subtotals.remove((kind, group, row, fitted))
+    _resolve_ambiguous(readings, ambiguous, columns, tables)
+    for kind, group, row, fitted in subtotals:
+        _check_subtotal(group, fitted, columns, readings, tables)
     if has_2021_other:
         tables.template = T.TEMPLATE_2021
     elif "other_handling" in readings:

@@ -1,0 +1,508 @@
+"""A report page -> its body as text lines, its title and its 公开目录 metadata.
+
+Portal pages wrap the report in chrome (header, navigation, 当前位置 breadcrumb, footer,
+繁體版 and share links) and put the report tables, pasted from Word, in HTML with
+malformed rowspan/colspan. The readers downstream work on lines: one per block and one
+per table row with the cells joined by " | ", so the body is found by the container
+each CMS family uses (or by scoring), and tables are expanded on a grid.
+
+Every walk is iterative (lxml iter/iterwalk): pages nested deeper than Python's stack
+must not crash, and a page lxml cannot build falls back to tag-stripped text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from typing import NamedTuple
+
+from lxml import etree
+
+__all__ = ["Page", "GridCell", "read_page", "table_grid", "looks_like_html"]
+
+
+@dataclass
+class Page:
+    text: str  # one line per block element, one per table row: "a | b |  | c |"
+    title: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+    body_rule: str = "whole page"  # which rule found the body
+
+
+class GridCell(NamedTuple):
+    text: str
+    origin: bool  # False for the copies a rowspan/colspan spreads, and for gaps
+
+
+MAX_COLUMNS = 1000  # as browsers clamp colspan; bounds the grid of a malformed table
+
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table caption tr td th thead tbody tfoot "
+    "section article header footer nav aside main blockquote pre form fieldset legend "
+    "address center figure figcaption hr br title body html".split()
+)
+_CELL_TAGS = frozenset({"td", "th"})
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "select", "textarea")
+_CHROME_TAGS = ("header", "nav", "footer", "aside")
+
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w")
+_DIGITS = re.compile(r"\d+")
+_MARKUP = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|table|tr|td|span|br|a\s|script|style|ul|li|h[1-6])\b[^<>]*>",
+    re.I,
+)
+
+# -- body rules: the containers of the CMS families (PORTALS.md), most specific first
+def _class_rule(name: str) -> etree.XPath:
+    return etree.XPath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
+
+
+_BODY_RULES = (
+    (".TRS_Editor", _class_rule("TRS_Editor")),
+    (".trs_editor_view", _class_rule("trs_editor_view")),
+    ("#zoom", etree.XPath("//*[@id='zoom']")),
+    (".article-body", _class_rule("article-body")),
+    (".con_text", _class_rule("con_text")),
+    ("#UCAP-CONTENT", etree.XPath("//*[@id='UCAP-CONTENT']")),
+)
+_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+_TEXT_NODES = etree.XPath("//text()")
+_text_of = etree.XPath("string()", smart_strings=False)  # all text under an element, in C
+_NAMED = etree.XPath(".//*[@class or @id]")
+_META_NAMED = etree.XPath("//meta[@name]")
+_H1 = etree.XPath("descendant-or-self::h1")
+_TITLED = etree.XPath("descendant-or-self::*[contains(@class, 'title') or contains(@id, 'title')]")
+
+# -- chrome
+_CHROME_NAME = re.compile(
+    r"(?:site|top|main|page)?[-_]?(?:header|head|footer|foot|nav|navbar|menu|breadcrumbs?|crumbs?"
+    r"|share|bdsharebuttonbox|position|location|dqwz|sitemap|toolbar)(?:[-_]?(?:box|bar|wrap|con|container|list))?",
+    re.I,
+)
+_CHROME_LINK = re.compile(
+    r"\s*(?:繁體|繁体|簡體|简体|English|网站地图|網站地圖|联系我们|無障礙|无障碍|打印|關閉|关闭|收藏|分享|设为首页|加入收藏)"
+)
+_BREADCRUMB = re.compile(r"\s*(?:您)?(?:当前|現在|现在|當前)(?:的)?(?:所在)?位置|\s*分享到")
+_BREADCRUMB_MAX = 300  # a breadcrumb block is short; never drop a body that starts like one
+_BREADCRUMB_TEXT = etree.XPath(".//text()[contains(., '位置') or contains(., '分享到')]")
+
+# -- scoring fallback
+_REPORT_WORDS = re.compile("年度报告|年度報告|政府信息公开|政府信息公開|政府資訊公開")
+_WORD_BONUS = 100
+_TABLE_BONUS = 200
+_DOMINANT = 0.5  # descend into a child holding at least this share of the score
+_CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "center", "form", "font", "td", "th"})
+_LAYOUT_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr"})  # of tables holding tables
+
+# -- metadata box (Traditional forms too: 繁體 gateways serve the same box)
+_LABELS = {
+    "index_no": ("索引号", "索引號"),
+    "publisher": ("发布机构", "發布機構", "发文机关", "發文機關", "发布单位"),
+    "written_on": ("成文日期", "生成日期"),
+    "published_on": ("发布日期", "發布日期", "发布时间", "發布時間", "公开日期"),
+    "doc_no": ("发文字号", "發文字號", "文号", "文號"),
+    "topic": ("主题分类", "主題分類"),
+}
+# Labels that end a value but are not kept.
+_STOP_LABELS = ("有效性", "来源", "來源", "信息来源", "字体", "字號", "字号", "浏览次数", "点击", "体裁分类",
+                "关键词", "公开方式", "公开范围", "废止日期", "生效日期", "所属主题", "组配分类", "服务对象")
+_DATE_KEYS = ("written_on", "published_on")
+_VALUE_MAX = 100  # longer "values" are prose that happens to follow a label
+_KEY_OF = {label: key for key, labels in _LABELS.items() for label in labels}
+
+
+def _spaced(words) -> str:
+    """Alternation that tolerates padding inside labels: 发 布 机 构, 发&nbsp;布."""
+    ordered = sorted(words, key=len, reverse=True)  # 发文字号 before 文号
+    return "|".join(r"\s*".join(map(re.escape, word)) for word in ordered)
+
+
+_KEY_LABEL = _spaced(_KEY_OF)
+_LABEL_START = re.compile(rf"\s*(?:{_KEY_LABEL})")
+_LABEL_ONLY = re.compile(rf"\s*(?:{_KEY_LABEL})\s*[:：]?\s*")
+_LABEL_COLON = re.compile(rf"({_KEY_LABEL}|{_spaced(_STOP_LABELS)})\s*[:：]")
+_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_META_KEYS = {name.lower(): name for name in
+              ("SiteName", "SiteDomain", "ColumnName", "ArticleTitle", "PubDate", "ContentSource")}
+
+_TITLE_WORD = re.compile("报告|報告")
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|—|–|(?<!\d)-+(?!\d))\s*")  # not 2020-2021
+_TITLE_MAX = 200
+
+# -- tag-stripped fallback
+_FALLBACK_DROP = re.compile(r"<(head|script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_FALLBACK_BREAK = re.compile(
+    r"<(?:br|/?(?:p|div|tr|li|h[1-6]|table|ul|ol|dt|dd|section|article|title))\b[^>]*>", re.I
+)
+_FALLBACK_CELL = re.compile(r"</t[dh]\s*>", re.I)
+_FALLBACK_TAG = re.compile(r"<[^>]*>")
+_FALLBACK_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.I | re.S)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether text is markup, whatever its file name says."""
+    return _MARKUP.search(text, 0, 20000) is not None
+
+
+def read_page(html: str) -> Page:
+    """Body text, title and metadata of a report page; never raises."""
+    root = _parse(html)
+    if root is None:
+        return _stripped_page(html)
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    metadata = _meta_tags(root)
+    metadata.update(_metadata_box(root))
+    body, rule = _known_body(root)
+    # The title before chrome goes: an article <header> may hold the heading.
+    title = _title(root, body, metadata.get("ArticleTitle"))
+    if body is None:
+        _remove_chrome(root)
+        body, rule = _scored_body(root)
+    else:
+        _remove_chrome(body)
+    return Page(_with_title("\n".join(_lines(body)), title), title, metadata, rule)
+
+
+def _with_title(text: str, title: str | None) -> str:
+    """The text, starting with the title line if the body does not hold it."""
+    if title and _compact(title) not in _compact(text):
+        return f"{title}\n{text}" if text else title
+    return text
+
+
+def _parse(html: str):
+    """The lxml tree, or None if lxml refuses or could only build part of it."""
+    # etree's parser, not lxml.html's: its per-element Python class lookup costs a third of the time.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        # Bytes with a fixed encoding: lxml rejects str holding an <?xml encoding?> line.
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+    except (etree.LxmlError, ValueError):
+        return None
+    # A fatal error (nesting deeper than libxml2's limit) means text was cut off.
+    if root is None or any(error.level_name == "FATAL" for error in parser.error_log):
+        return None
+    return root
+
+
+def _stripped_page(html: str) -> Page:
+    """Text with the tags removed, for documents lxml cannot build."""
+    found = _FALLBACK_TITLE.search(html)
+    title = _report_part(unescape(_FALLBACK_TAG.sub("", found.group(1)))) if found else None
+    text = _FALLBACK_DROP.sub("", html)
+    text = _FALLBACK_CELL.sub(" | ", _FALLBACK_BREAK.sub("\n", text))
+    lines = [_collapse(line) for line in unescape(_FALLBACK_TAG.sub("", text)).splitlines()]
+    return Page(_with_title("\n".join(line for line in lines if line), title), title, {}, "tag-stripped")
+
+
+# -- body -----------------------------------------------------------------------------
+
+def _known_body(root):
+    for rule, find in _BODY_RULES:
+        for element in find(root):
+            if len(element) or (element.text and element.text.strip()):
+                return element, rule
+    return None, None
+
+
+def _scored_body(root):
+    """Descend from <body> while one child holds most of the non-link text."""
+    page = root.find("body")
+    if page is None:
+        page = root
+    scores = _scores(page)
+    element = page
+    while True:
+        children = [child for child in element if child in scores and _can_hold_body(child)]
+        best = max(children, key=scores.__getitem__, default=None)
+        if best is None or scores[best] <= 0 or scores[best] < _DOMINANT * scores[element]:
+            break
+        element = best
+    return element, ("whole page" if element is page else "scoring")
+
+
+def _can_hold_body(element) -> bool:
+    """Containers only: a paragraph or a data table is part of a body, never all of it."""
+    if element.tag in _CONTAINER_TAGS:
+        return True
+    return element.tag in _LAYOUT_TAGS and _holds_table(element)
+
+
+def _scores(page) -> dict:
+    """Non-link text length plus bonuses for report words and tables, per element.
+
+    One pass in reverse document order: every element comes after its descendants.
+    """
+    elements = list(page.iter(etree.Element))
+    scores = dict.fromkeys(elements, 0)
+    for element in reversed(elements):
+        score = scores[element] + _text_score(element.text)
+        if element.tag == "a":
+            score = 0
+        elif element.tag == "table":
+            score += _TABLE_BONUS
+        scores[element] = score
+        parent = element.getparent()
+        if parent in scores:
+            scores[parent] += score + _text_score(element.tail)
+    return scores
+
+
+def _text_score(text: str | None) -> int:
+    if not text:
+        return 0
+    text = text.strip()
+    return len(text) + _WORD_BONUS * len(_REPORT_WORDS.findall(text)) if text else 0
+
+
+def _remove_chrome(root) -> None:
+    """Drop navigation, breadcrumbs, share boxes and 繁體版-style links under root."""
+    doomed = [element for element in root.iter(*_CHROME_TAGS) if element is not root]
+    for element in _NAMED(root):
+        names = f"{element.get('class', '')} {element.get('id', '')}".split()
+        if any(_CHROME_NAME.fullmatch(name) for name in names):
+            doomed.append(element)
+    for link in root.iter("a"):
+        if _CHROME_LINK.match(_text_of(link)):
+            doomed.append(link)
+    for node in _BREADCRUMB_TEXT(root):
+        if _BREADCRUMB.match(node):
+            block = _block_of(_owner(node))
+            if block is not None and block is not root and len(_text_of(block)) < _BREADCRUMB_MAX:
+                doomed.append(block)
+    limit = len(_text_of(root)) / 2  # chrome is never most of the page
+    for element in doomed:
+        if element.getparent() is not None and len(_text_of(element)) <= limit:
+            _drop(element)
+
+
+def _drop(element) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
+def _owner(node):
+    """The element whose content a text node is (a tail belongs to the parent)."""
+    element = node.getparent()
+    return element.getparent() if node.is_tail else element
+
+
+def _block_of(element):
+    while element is not None and element.tag not in _BLOCK_TAGS:
+        element = element.getparent()
+    return element
+
+
+# -- text lines -----------------------------------------------------------------------
+
+def _lines(root) -> list[str]:
+    """One line per block element; leaf tables one line per row."""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = _collapse("".join(buffer))
+        buffer.clear()
+        if _WORD.search(line):  # lines of only brackets or dashes carry nothing
+            lines.append(line)
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if event == "start":
+            if tag == "table" and not _holds_table(element):
+                flush()
+                lines.extend(_table_lines(element))
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS:
+                flush()
+            if element.text:
+                buffer.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                flush()
+            if element.tail and element is not root:
+                buffer.append(element.tail)
+    flush()
+    return lines
+
+
+def _holds_table(element) -> bool:
+    """Layout tables hold tables: they are read as blocks, their inner tables as grids."""
+    return next(element.iterdescendants("table"), None) is not None
+
+
+def _table_lines(table) -> list[str]:
+    lines = [_collapse(_text_of(caption)) for caption in table.iterchildren("caption")]
+    for row in table_grid(table):
+        cells = [cell.text for cell in row if cell.origin]
+        if any(cells):
+            lines.append(" | ".join(cells) + " |")
+    return [line for line in lines if line]
+
+
+def table_grid(table) -> list[list[GridCell]]:
+    """The table's cells on a rectangular grid, rowspan/colspan spread as copies."""
+    rows = _ROWS(table)
+    grid: list[list[GridCell | None]] = [[] for _ in rows]
+    for r, row in enumerate(rows):
+        line = grid[r]
+        col = 0
+        for cell in row:
+            if cell.tag not in _CELL_TAGS:
+                continue
+            while col < len(line) and line[col] is not None:
+                col += 1
+            colspan = min(_span(cell.get("colspan")), MAX_COLUMNS - col)
+            if colspan < 1:
+                break
+            rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
+            text = _cell_text(cell)
+            copy = GridCell(text, False)
+            for target in grid[r:r + rowspan]:
+                if len(target) < col + colspan:
+                    target.extend([None] * (col + colspan - len(target)))
+                target[col:col + colspan] = [copy] * colspan
+            line[col] = GridCell(text, True)
+            col += colspan
+    width = max(map(len, grid), default=0)
+    gap = GridCell("", False)
+    return [[gap if cell is None else cell for cell in line] + [gap] * (width - len(line)) for line in grid]
+
+
+def _span(value: str | None) -> int:
+    """A rowspan/colspan as written in the wild (`3\\"`, ` 2`, `0`, `abc`): 1 unless digits say more."""
+    digits = _DIGITS.search(value) if value else None
+    # Nine digits are already far past any clamp; longer strings are not worth int().
+    return (int(digits.group()[:9]) or 1) if digits else 1
+
+
+def _cell_text(cell) -> str:
+    """Cell text on one line: blocks and <br> inside a cell become spaces."""
+    if not len(cell):
+        return _collapse(cell.text or "")
+    parts: list[str] = []
+    for event, element in etree.iterwalk(cell, events=("start", "end")):
+        if element.tag in _BLOCK_TAGS:
+            parts.append(" ")
+        if event == "start":
+            parts.append(element.text or "")
+        elif element is not cell:
+            parts.append(element.tail or "")
+    return _collapse("".join(parts))
+
+
+def _collapse(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _compact(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+# -- title ----------------------------------------------------------------------------
+
+def _title(root, body, article_title: str | None) -> str | None:
+    """ArticleTitle, else a heading naming 报告 (body first), else the page <title>'s."""
+    if article_title:
+        return article_title
+    scopes = (root,) if body is None else (body, root)
+    for find in (_H1, _TITLED):
+        for scope in scopes:
+            for element in find(scope):
+                text = _collapse(_text_of(element))
+                if len(text) <= _TITLE_MAX and _TITLE_WORD.search(text):
+                    return text
+    # Without 报告 anywhere, a body's own h1 still names the document; a page's h1 is the site.
+    page_title = _page_title(root)
+    if page_title and _TITLE_WORD.search(page_title):
+        return page_title
+    for element in _H1(body) if body is not None else ():
+        text = _collapse(_text_of(element))
+        if text:
+            return text
+    return page_title
+
+
+def _page_title(root) -> str | None:
+    """<title> without the site name: the part naming 报告, else the first part."""
+    element = root.find("head/title")
+    if element is None:
+        element = root.find(".//title")
+    return _report_part(_text_of(element)) if element is not None else None
+
+
+def _report_part(title: str) -> str | None:
+    """The part of "report_site name" naming 报告, else the first part."""
+    parts = [part for part in _TITLE_SPLIT.split(_collapse(title)) if part]
+    return next((part for part in parts if _TITLE_WORD.search(part)), parts[0] if parts else None)
+
+
+# -- metadata -------------------------------------------------------------------------
+
+def _meta_tags(root) -> dict[str, str]:
+    found = {}
+    for meta in _META_NAMED(root):
+        key = _META_KEYS.get(meta.get("name", "").strip().lower())
+        content = _collapse(meta.get("content") or "")
+        if key and content and key not in found:
+            found[key] = content
+    return found
+
+
+def _metadata_box(root) -> dict[str, str]:
+    """The 公开目录 box, wherever a text node starts with one of its labels."""
+    found: dict[str, str] = {}
+    seen = set()
+    for node in _TEXT_NODES(root):
+        if not _LABEL_START.match(node):
+            continue
+        block = _block_of(_owner(node))
+        if block is None or block in seen:
+            continue
+        seen.add(block)
+        for key, value in _label_values(block):
+            if key in _DATE_KEYS:
+                value = _iso_date(value)
+            if value:
+                found.setdefault(key, value)
+    return found
+
+
+def _label_values(block):
+    """(key, value) pairs of a block: 'label：value' on its lines, or label then next cell."""
+    text = _cell_text(block)
+    if _LABEL_ONLY.fullmatch(text):
+        neighbour = block.getnext()
+        value = _cell_text(neighbour) if neighbour is not None else ""
+        if not _LABEL_START.match(value):
+            yield _key(text), value
+        return
+    for line in _lines(block):
+        labels = list(_LABEL_COLON.finditer(line))
+        for here, after in zip(labels, labels[1:] + [None]):
+            key = _KEY_OF.get(_compact(here.group(1)))
+            value = line[here.end():after.start() if after else len(line)].strip()
+            if key and len(value) <= _VALUE_MAX:
+                yield key, value
+
+
+def _key(label_text: str) -> str:
+    return _KEY_OF[_compact(label_text).rstrip(":：")]
+
+
+def _iso_date(text: str) -> str | None:
+    found = _DATE.search(text)
+    if not found:
+        return None
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
