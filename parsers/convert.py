@@ -28,28 +28,33 @@ class Converted:
 # Simplified ones with a few variant characters (乾, 覆, 於 in names) stay near 0.
 TRADITIONAL_SHARE = 0.1
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
+_SAMPLE = 20000  # characters read to decide Traditional: a report's language is uniform
 
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
-_UNTONE = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuvvvvv")
-# One or more "(syllable)" groups, ASCII or full-width brackets, right after a CJK char.
-_ANNOTATIONS = re.compile(f"(?<=[{_CJK}])(?:[(（][a-z{_TONED}]{{1,6}}[1-5]?[)）])+")
-_ANNOTATION = re.compile(f"[(（]([a-z{_TONED}]{{1,6}}[1-5]?)[)）]")
-# Hanyu Pinyin syllables (tones removed, ü written v): an initial with a final, or a
-# bare final that may stand alone. Words like "app", "pdf", "ie" are not syllables.
-_SYLLABLE = re.compile(
-    r"(?:(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])"
-    r"(?:i(?:ang|ong|ao|an|ng|a|e|u|n|o)?|u(?:ang|ai|an|a|o|i|n|e)?|v(?:an|e|n)?"
-    r"|ang|eng|ong|ai|ei|ao|ou|an|en|a|o|e)"
-    r"|ang|eng|ai|ei|ao|ou|an|en|er|a|o|e)[1-5]?"
+# Hanyu Pinyin syllables (ü also written v): an initial with a final, or a bare final
+# that may stand alone. Words like "app", "pdf", "ie" are not syllables.
+_SYLLABLE = (
+    "(?:(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])"
+    "(?:i(?:ang|ong|ao|an|ng|a|e|u|n|o)?|u(?:ang|ai|an|a|o|i|n|e)?|v(?:an|e|n)?"
+    "|ang|eng|ong|ai|ei|ao|ou|an|en|a|o|e)"
+    "|ang|eng|ai|ei|ao|ou|an|en|er|a|o|e)[1-5]?"
+)
+# Each vowel may carry a tone mark (the classes only hold consonants, so this is safe).
+_TONED = str.maketrans({"a": "[aāáǎà]", "e": "[eēéěè]", "i": "[iīíǐì]", "o": "[oōóǒò]",
+                        "u": "[uūúǔù]", "v": "[vüǖǘǚǜ]"})
+_TONED_SYLLABLE = _SYLLABLE.translate(_TONED)
+# One or more "(syllable)" groups right after a CJK character, ASCII or full-width
+# brackets. The lookbehind follows the bracket so the engine can skip ahead to brackets.
+_ANNOTATIONS = re.compile(
+    f"[(（](?<=[{_CJK}][(（]){_TONED_SYLLABLE}[)）](?:[(（]{_TONED_SYLLABLE}[)）])*"
 )
 
 
 def clean(text: str) -> Converted:
     """The whole stage: invisible characters, pinyin, Traditional, width."""
-    text = strip_pinyin(text.translate(_INVISIBLE))
+    text = strip_pinyin(_INVISIBLE.sub("", text))
     traditional = is_traditional(text)
     if traditional:
         text = to_simplified(text)
@@ -58,23 +63,12 @@ def clean(text: str) -> Converted:
 
 def strip_pinyin(text: str) -> str:
     """Remove pinyin annotations such as 鄉(xiāng) or 和(he)(he), and nothing else."""
-    if "(" not in text and "（" not in text:
-        return text
-    return _ANNOTATIONS.sub(_drop_syllables, text)
-
-
-def _drop_syllables(match: re.Match) -> str:
-    """Drop the leading groups that are syllables; keep the rest as written."""
-    run = match.group()
-    for group in _ANNOTATION.finditer(run):
-        if not _SYLLABLE.fullmatch(group.group(1).translate(_UNTONE)):
-            return run[group.start():]
-    return ""
+    return _ANNOTATIONS.sub("", text)
 
 
 def is_traditional(text: str) -> bool:
-    """Whether enough of the CJK characters are Traditional-only forms."""
-    hanzi = "".join(_CJK_RUN.findall(text))
+    """Whether enough CJK characters (in the first 20,000 characters) are Traditional forms."""
+    hanzi = "".join(_CJK_RUN.findall(text, 0, _SAMPLE))
     if not hanzi:
         return False
     changed = sum(map(operator.ne, hanzi, to_simplified(hanzi)))
@@ -93,6 +87,4 @@ def _converter() -> opencc.OpenCC:
 
 def normalize_width(text: str) -> str:
     """NFKC: full-width digits, letters and punctuation to ASCII, U+3000 and NBSP to space."""
-    if unicodedata.is_normalized("NFKC", text):
-        return text
     return unicodedata.normalize("NFKC", text)

@@ -44,15 +44,20 @@ _ALIASES = {
 _REPORTED = {"big5hkscs": "big5"}
 # Latin-only charsets decode any byte string, so declaring one (a Tomcat default)
 # says nothing about a Chinese page: try them only after chardet.
-_WESTERN = frozenset({"iso8859-1", "cp1252", "ascii", "latin-1", "iso8859-15"})
+_WESTERN = frozenset({"iso8859-1", "cp1252", "ascii", "iso8859-15"})
 # A meta tag readable as ASCII cannot be right about UTF-16/32 (as the HTML spec says).
 _WIDE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+# Python codecs that are no charset: they decode any bytes into nonsense.
+_NOT_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape"})
 # Unrestricted, chardet calls short GB text cp869 or ISO-8859-5; these pages are Chinese.
 _DETECTABLE = ("gb18030", "big5")
+_DETECT_BYTES = 32768  # enough to tell GB from Big5; the strict decode then checks it all
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _MARK = "\udc80"  # a lone surrogate: no strict decoder produces one, so it can be counted
+_ASCII = bytes(range(128))
+_DAMAGE_SHARE = 0.02  # of the non-ASCII bytes, at most, for damaged UTF-8
 
 
 def _mark_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -72,13 +77,23 @@ def decode(data: bytes, http_charset: str | None = None) -> Decoded:
     try:
         return Decoded(data.decode("utf-8"), "utf-8", [])
     except UnicodeDecodeError:
-        pass
+        if _damaged_utf8(data):
+            return _lossy(data, "utf-8")
     for codec in _candidates(data, http_charset):
         try:
             return Decoded(data.decode(codec), _REPORTED.get(codec, codec), [])
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):  # LookupError: bytes-to-bytes codecs (base64, zlib)
             continue
     return _lossy(data, "gb18030")
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """UTF-8 with a cut-off last character or a pasted GBK snippet is still UTF-8.
+
+    Read as UTF-8, GBK or Big5 fails on most of its non-ASCII bytes; damaged UTF-8 on few.
+    """
+    errors = data.decode("utf-8", "replace").count("\ufffd")
+    return errors <= _DAMAGE_SHARE * len(data.translate(None, _ASCII))
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -94,8 +109,9 @@ def _candidates(data: bytes, http_charset: str | None) -> list[str]:
     declared = [_codec(http_charset)]
     meta = _META_CHARSET.search(data, 0, 4096)
     if meta:
-        codec = _codec(meta.group(1).decode("ascii", "replace"))
-        declared.append(None if codec in _WIDE else codec)
+        codec = _codec(meta.group(1).decode("ascii"))
+        if codec not in _WIDE:
+            declared.append(codec)
     declared = [codec for codec in declared if codec]
     ordered = [codec for codec in declared if codec not in _WESTERN]
     ordered.append(_detect(data))
@@ -113,11 +129,12 @@ def _codec(label: str | None) -> str | None:
         name = codecs.lookup(name).name
     except (LookupError, ValueError):
         return None
-    return _ALIASES.get(name, name)
+    return None if name in _NOT_CHARSETS else _ALIASES.get(name, name)
 
 
 def _detect(data: bytes) -> str | None:
-    guess = chardet.detect(data, include_encodings=_DETECTABLE, no_match_encoding="gb18030")
+    guess = chardet.detect(data, max_bytes=_DETECT_BYTES, include_encodings=_DETECTABLE,
+                           no_match_encoding="gb18030")
     return _codec(guess["encoding"])
 
 

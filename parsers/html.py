@@ -26,7 +26,9 @@ class Page:
     text: str  # one line per block element, one per table row: "a | b |  | c |"
     title: str | None
     metadata: dict[str, str] = field(default_factory=dict)
-    body_rule: str = "whole page"  # which rule found the body
+    # Which rule found the body: a container ('.TRS_Editor', '#zoom', '#UCAP-CONTENT', ...),
+    # 'scoring', 'whole page', or 'tag-stripped' when lxml could not build the page.
+    body_rule: str = "whole page"
 
 
 class GridCell(NamedTuple):
@@ -49,23 +51,24 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 _DIGITS = re.compile(r"\d+")
 _MARKUP = re.compile(
-    r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|table|tr|td|span|br|a\s|script|style|ul|li|h[1-6])\b[^<>]*>",
+    r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|table|tr|td|span|br|a\s|script|style|ul|li|h[1-6])"
+    r"\b[^<>]*>",
     re.I,
 )
 
 # -- body rules: the containers of the CMS families (PORTALS.md), most specific first
-def _class_rule(name: str) -> etree.XPath:
-    return etree.XPath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
-
-
 _BODY_RULES = (
-    (".TRS_Editor", _class_rule("TRS_Editor")),
-    (".trs_editor_view", _class_rule("trs_editor_view")),
-    ("#zoom", etree.XPath("//*[@id='zoom']")),
-    (".article-body", _class_rule("article-body")),
-    (".con_text", _class_rule("con_text")),
-    ("#UCAP-CONTENT", etree.XPath("//*[@id='UCAP-CONTENT']")),
+    (".TRS_Editor", "class", "TRS_Editor"),
+    (".trs_editor_view", "class", "trs_editor_view"),
+    ("#zoom", "id", "zoom"),
+    (".article-body", "class", "article-body"),
+    (".con_text", "class", "con_text"),
+    ("#UCAP-CONTENT", "id", "UCAP-CONTENT"),
 )
+# One pass over the page for all rules; the exact class token is checked in Python.
+_BODY_CANDIDATES = etree.XPath("//*[" + " or ".join(
+    f"@id='{name}'" if attribute == "id" else f"contains(@class, '{name}')"
+    for _, attribute, name in _BODY_RULES) + "]")
 _ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 _TEXT_NODES = etree.XPath("//text()")
 _text_of = etree.XPath("string()", smart_strings=False)  # all text under an element, in C
@@ -77,11 +80,14 @@ _TITLED = etree.XPath("descendant-or-self::*[contains(@class, 'title') or contai
 # -- chrome
 _CHROME_NAME = re.compile(
     r"(?:site|top|main|page)?[-_]?(?:header|head|footer|foot|nav|navbar|menu|breadcrumbs?|crumbs?"
-    r"|share|bdsharebuttonbox|position|location|dqwz|sitemap|toolbar)(?:[-_]?(?:box|bar|wrap|con|container|list))?",
+    r"|share|bdsharebuttonbox|position|location|dqwz|sitemap|toolbar)"
+    r"(?:[-_]?(?:box|bar|wrap|con|container|list))?",
     re.I,
 )
+# The whole link text: 繁體版, 打印本页, 关闭窗口 go; 打印版年度报告.pdf stays.
 _CHROME_LINK = re.compile(
-    r"\s*(?:繁體|繁体|簡體|简体|English|网站地图|網站地圖|联系我们|無障礙|无障碍|打印|關閉|关闭|收藏|分享|设为首页|加入收藏)"
+    r"\s*[【\[]?\s*(?:繁體|繁体|簡體|简体|English|网站地图|網站地圖|联系我们|無障礙|无障碍|打印|關閉|关闭"
+    r"|收藏|分享|设为首页|加入收藏).{0,4}?\s*[】\]]?\s*"
 )
 _BREADCRUMB = re.compile(r"\s*(?:您)?(?:当前|現在|现在|當前)(?:的)?(?:所在)?位置|\s*分享到")
 _BREADCRUMB_MAX = 300  # a breadcrumb block is short; never drop a body that starts like one
@@ -95,31 +101,44 @@ _DOMINANT = 0.5  # descend into a child holding at least this share of the score
 _CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "center", "form", "font", "td", "th"})
 _LAYOUT_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr"})  # of tables holding tables
 
-# -- metadata box (Traditional forms too: 繁體 gateways serve the same box)
+# -- metadata box
 _LABELS = {
-    "index_no": ("索引号", "索引號"),
-    "publisher": ("发布机构", "發布機構", "发文机关", "發文機關", "发布单位"),
+    "index_no": ("索引号",),
+    "publisher": ("发布机构", "发文机关", "发布单位"),
     "written_on": ("成文日期", "生成日期"),
-    "published_on": ("发布日期", "發布日期", "发布时间", "發布時間", "公开日期"),
-    "doc_no": ("发文字号", "發文字號", "文号", "文號"),
-    "topic": ("主题分类", "主題分類"),
+    "published_on": ("发布日期", "发布时间", "公开日期"),
+    "doc_no": ("发文字号", "文号"),
+    "topic": ("主题分类",),
 }
 # Labels that end a value but are not kept.
-_STOP_LABELS = ("有效性", "来源", "來源", "信息来源", "字体", "字號", "字号", "浏览次数", "点击", "体裁分类",
+_STOP_LABELS = ("有效性", "来源", "信息来源", "字体", "字号", "浏览次数", "点击", "体裁分类",
                 "关键词", "公开方式", "公开范围", "废止日期", "生效日期", "所属主题", "组配分类", "服务对象")
+# 繁體 gateways and Big5 copies serve the same box: 發佈機構, 索引號, 主題分類.
+_TRADITIONAL = {
+    "发": "發", "布": "佈", "机": "機", "构": "構", "关": "關", "单": "單", "时": "時", "间": "間",
+    "开": "開", "号": "號", "题": "題", "类": "類", "来": "來", "体": "體", "浏": "瀏", "览": "覽",
+    "数": "數", "点": "點", "击": "擊", "键": "鍵", "词": "詞", "范": "範", "围": "圍", "废": "廢",
+    "属": "屬", "组": "組", "务": "務", "对": "對",
+}
+_SIMPLIFIED = str.maketrans({traditional: simplified for simplified, traditional in _TRADITIONAL.items()})
 _DATE_KEYS = ("written_on", "published_on")
 _VALUE_MAX = 100  # longer "values" are prose that happens to follow a label
 _KEY_OF = {label: key for key, labels in _LABELS.items() for label in labels}
 
 
 def _spaced(words) -> str:
-    """Alternation that tolerates padding inside labels: 发 布 机 构, 发&nbsp;布."""
+    """Alternation that tolerates padding (发 布 机 构, 发&nbsp;布) and Traditional forms."""
     ordered = sorted(words, key=len, reverse=True)  # 发文字号 before 文号
-    return "|".join(r"\s*".join(map(re.escape, word)) for word in ordered)
+    return "|".join(r"\s*".join(map(_either_script, word)) for word in ordered)
+
+
+def _either_script(char: str) -> str:
+    return f"[{char}{_TRADITIONAL[char]}]" if char in _TRADITIONAL else re.escape(char)
 
 
 _KEY_LABEL = _spaced(_KEY_OF)
 _LABEL_START = re.compile(rf"\s*(?:{_KEY_LABEL})")
+_LABEL_LINE = re.compile(rf"(?:^|\n)\s*(?:{_KEY_LABEL})")  # also inside a <pre> dump
 _LABEL_ONLY = re.compile(rf"\s*(?:{_KEY_LABEL})\s*[:：]?\s*")
 _LABEL_COLON = re.compile(rf"({_KEY_LABEL}|{_spaced(_STOP_LABELS)})\s*[:：]")
 _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
@@ -199,9 +218,14 @@ def _stripped_page(html: str) -> Page:
 # -- body -----------------------------------------------------------------------------
 
 def _known_body(root):
-    for rule, find in _BODY_RULES:
-        for element in find(root):
-            if len(element) or (element.text and element.text.strip()):
+    """The first non-empty container of the most specific CMS rule, if any."""
+    candidates = _BODY_CANDIDATES(root)
+    for rule, attribute, name in _BODY_RULES:
+        for element in candidates:
+            # An image-only (图片版) or attachment-only report is still the body; a
+            # container left empty for a script to fill is not.
+            if name in element.get(attribute, "").split() and (
+                    _text_of(element).strip() or next(element.iter("img", "a"), None) is not None):
                 return element, rule
     return None, None
 
@@ -214,7 +238,7 @@ def _scored_body(root):
     scores = _scores(page)
     element = page
     while True:
-        children = [child for child in element if child in scores and _can_hold_body(child)]
+        children = [child for child in element if _can_hold_body(child)]
         best = max(children, key=scores.__getitem__, default=None)
         if best is None or scores[best] <= 0 or scores[best] < _DOMINANT * scores[element]:
             break
@@ -250,10 +274,8 @@ def _scores(page) -> dict:
 
 
 def _text_score(text: str | None) -> int:
-    if not text:
-        return 0
-    text = text.strip()
-    return len(text) + _WORD_BONUS * len(_REPORT_WORDS.findall(text)) if text else 0
+    text = text.strip() if text else ""
+    return len(text) + _WORD_BONUS * len(_REPORT_WORDS.findall(text))
 
 
 def _remove_chrome(root) -> None:
@@ -264,7 +286,7 @@ def _remove_chrome(root) -> None:
         if any(_CHROME_NAME.fullmatch(name) for name in names):
             doomed.append(element)
     for link in root.iter("a"):
-        if _CHROME_LINK.match(_text_of(link)):
+        if _CHROME_LINK.fullmatch(_text_of(link)):
             doomed.append(link)
     for node in _BREADCRUMB_TEXT(root):
         if _BREADCRUMB.match(node):
@@ -304,15 +326,32 @@ def _block_of(element):
 # -- text lines -----------------------------------------------------------------------
 
 def _lines(root) -> list[str]:
-    """One line per block element; leaf tables one line per row."""
+    """One line per block element; leaf tables one line per row; <pre> lines as they are."""
     lines: list[str] = []
     buffer: list[str] = []
+    preformatted = 0  # depth of <pre>: a text dump wrapped in markup keeps its lines and spacing
 
     def flush() -> None:
-        line = _collapse("".join(buffer))
+        text = "".join(buffer)
         buffer.clear()
-        if _WORD.search(line):  # lines of only brackets or dashes carry nothing
+        if preformatted:
+            line = text.strip()
+            keep = bool(line)  # even "|---|---|": a markdown table needs it
+        else:
+            line = _collapse(text)
+            keep = _WORD.search(line) is not None  # lines of only brackets or dashes carry nothing
+        if keep:
             lines.append(line)
+
+    def add(text: str) -> None:
+        if not preformatted:
+            buffer.append(text)
+            return
+        first, *rest = text.split("\n")
+        buffer.append(first)
+        for part in rest:
+            flush()
+            buffer.append(part)
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
@@ -325,13 +364,15 @@ def _lines(root) -> list[str]:
                 continue
             if tag in _BLOCK_TAGS:
                 flush()
+            preformatted += tag == "pre"
             if element.text:
-                buffer.append(element.text)
+                add(element.text)
         else:
             if tag in _BLOCK_TAGS:
                 flush()
+            preformatted -= tag == "pre"
             if element.tail and element is not root:
-                buffer.append(element.tail)
+                add(element.tail)
     flush()
     return lines
 
@@ -460,11 +501,11 @@ def _meta_tags(root) -> dict[str, str]:
 
 
 def _metadata_box(root) -> dict[str, str]:
-    """The 公开目录 box, wherever a text node starts with one of its labels."""
+    """The 公开目录 box, wherever a text node starts a line with one of its labels."""
     found: dict[str, str] = {}
     seen = set()
     for node in _TEXT_NODES(root):
-        if not _LABEL_START.match(node):
+        if not _LABEL_LINE.search(node):
             continue
         block = _block_of(_owner(node))
         if block is None or block in seen:
@@ -485,19 +526,20 @@ def _label_values(block):
         neighbour = block.getnext()
         value = _cell_text(neighbour) if neighbour is not None else ""
         if not _LABEL_START.match(value):
-            yield _key(text), value
+            yield _KEY_OF[_label_name(text)], value
         return
     for line in _lines(block):
         labels = list(_LABEL_COLON.finditer(line))
         for here, after in zip(labels, labels[1:] + [None]):
-            key = _KEY_OF.get(_compact(here.group(1)))
+            key = _KEY_OF.get(_label_name(here.group(1)))
             value = line[here.end():after.start() if after else len(line)].strip()
             if key and len(value) <= _VALUE_MAX:
                 yield key, value
 
 
-def _key(label_text: str) -> str:
-    return _KEY_OF[_compact(label_text).rstrip(":：")]
+def _label_name(label_text: str) -> str:
+    """A label as written (padded, Traditional, with a colon) -> its _LABELS spelling."""
+    return _compact(label_text).rstrip(":：").translate(_SIMPLIFIED)
 
 
 def _iso_date(text: str) -> str | None:
