@@ -498,24 +498,30 @@ def _store_cell(tables, table, row, col, raw, name):
 
 _REVIEW_GROUPS = T.compile_patterns(T.REVIEW_GROUPS)
 _REVIEW_WIDTH = len(T.REVIEW_GROUP_KEYS) * len(T.REVIEW_OUTCOME_KEYS)
+_REVIEW_OUTCOME_OF = {label: key for key, label in T.REVIEW_OUTCOMES}
 
 
 def _read_review(lines, tables: Tables):
-    by_group, flat, explicit = {}, [], True
+    """表四 as one flattened row of 15, as a row per group, or transposed (a row per outcome)."""
+    by_group, by_outcome, flat, explicit = {}, {}, [], True
     for cells, line_explicit in lines:
         labels = [cell for cell in cells if is_label(cell)]
         values = cells[len(labels):] if labels == cells[:len(labels)] else [c for c in cells if not is_label(c)]
         if not values:
             continue
-        group = _review_group(labels[-1]) if labels else None
-        if group and len(labels) == 1:
-            row = _Row(group, labels[0], values, line_explicit)
-            fitted = _fit(row, len(T.REVIEW_OUTCOME_KEYS))
-            if fitted is not None:
-                by_group[group] = fitted
+        if len(labels) == 1:
+            group = _review_group(labels[0])
+            outcome = _REVIEW_OUTCOME_OF.get(squeeze(labels[0]))
+            row = _Row(group or outcome, labels[0], values, line_explicit)
+            fitted = _fit(row, len(T.REVIEW_OUTCOME_KEYS) if group else len(T.REVIEW_GROUP_KEYS))
+            if fitted is not None and (group or outcome):
+                (by_group if group else by_outcome)[group or outcome] = fitted
                 continue
         flat.extend(values)
         explicit = explicit and line_explicit
+    if len(by_outcome) == len(T.REVIEW_OUTCOME_KEYS) and not by_group:
+        by_group = {group: [by_outcome[outcome][index] for outcome in T.REVIEW_OUTCOME_KEYS]
+                    for index, group in enumerate(T.REVIEW_GROUP_KEYS)}
     if by_group:
         tables.found.add("review_litigation")
         for group, fitted in by_group.items():

@@ -153,3 +153,34 @@ def test_a_changed_number_is_caught_by_the_checks(tmp_path, mutation):
     assert record["applications"][row][T.APPLICANT_COLUMN_KEYS[column]] == int(new_value)
     assert any(T.APPLICANT_LABELS[T.APPLICANT_COLUMN_KEYS[column]] in problem or "总计" in problem
                for problem in record["problems"] if "表三" in problem)
+
+
+TABLE4_VARIANTS = {
+    "transposed": """| | 行政复议 | 未经复议直接起诉 | 复议后起诉 |
+| 结果维持 | 3 | 2 | 0 |
+| 结果纠正 | 1 | 0 | 1 |
+| 其他结果 | 0 | 1 | 0 |
+| 尚未审结 | 1 | 0 | 0 |
+| 总计 | 5 | 3 | 1 |""",
+    "row per group": """行政复议\t3\t1\t0\t1\t5
+未经复议直接起诉\t2\t0\t1\t0\t3
+复议后起诉\t0\t1\t0\t0\t1""",
+    "flattened over three lines": """行政复议 行政诉讼
+结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉 复议后起诉
+3 1 0 1 5
+2 0 1 0 3
+0 1 0 0 1""",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(TABLE4_VARIANTS))
+def test_table4_layouts(tmp_path, variant):
+    text = "\n".join([
+        "某某局2022年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况",
+        "一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+        "四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+        "四、政府信息公开行政复议、行政诉讼情况", TABLE4_VARIANTS[variant],
+        "五、存在的主要问题及改进情况", "无。"])
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    assert parse_file(path).record["review_litigation"] == REVIEW
