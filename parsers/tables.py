@@ -273,7 +273,8 @@ def _applicant_columns(header_labels: list[str]) -> list[str]:
                 seen.append(key)
     middle = [key for key in seen if key not in ("natural_person", "total")]
     if set(T.ORG_COLUMN_KEYS) <= set(middle):
-        return ["natural_person", *middle, "total"]
+        # A table without a 总计 column exists too; then no row total is read.
+        return ["natural_person", *middle, *(["total"] if "total" in seen else [])]
     columns = list(T.APPLICANT_COLUMN_KEYS)
     if T.SUBTOTAL_COLUMN in seen:
         columns.insert(6, T.SUBTOTAL_COLUMN)
@@ -301,15 +302,14 @@ def _classify_application_label(label: str, group):
 def _application_rows(lines):
     header, rows, group, current, started = [], [], None, None, False
     for cells, explicit in lines:
+        if not started and not any(_NEW_RECEIVED.search(squeeze(cell)) for cell in cells):
+            header += [cell for cell in cells if is_label(cell)]  # merged headers leave gaps
+            continue
+        started = True
         index = 0
         while index < len(cells) and is_label(cells[index]):
             label = cells[index]
             index += 1
-            if not started:
-                if not _NEW_RECEIVED.search(squeeze(label)):
-                    header.append(label)
-                    continue
-                started = True
             kind, key, group = _classify_application_label(label, group)
             if kind is None:
                 if current is not None and current.values:
@@ -339,7 +339,7 @@ def _read_applications(lines, tables: Tables):
 
     def row_check(numbers):
         named = dict(zip(columns, numbers))
-        if named["total"] != sum(named[key] for key in T.APPLICANT_COLUMN_KEYS[:6]):
+        if "total" in named and named["total"] != sum(named[key] for key in T.APPLICANT_COLUMN_KEYS[:6]):
             return False
         return T.SUBTOTAL_COLUMN not in named or named[T.SUBTOTAL_COLUMN] == sum(
             named[key] for key in T.ORG_COLUMN_KEYS)

@@ -184,3 +184,14 @@ def test_table4_layouts(tmp_path, variant):
     path = tmp_path / "report.txt"
     path.write_text(text, encoding="utf-8")
     assert parse_file(path).record["review_litigation"] == REVIEW
+
+
+def test_a_table3_without_a_total_column_reads_the_six_applicant_columns(tmp_path):
+    rows = {key: values[:6] for key, values in APPLICATIONS_2021.items()}
+    lines = ["某某局2022年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况",
+             "| | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 |"]
+    lines += [f"| {T.APPLICATION_LABELS[key]} | " + " | ".join(map(str, values)) + " |" for key, values in rows.items()]
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    record = parse_file(path).record
+    assert record["applications"] == {key: dict(zip(T.APPLICANT_COLUMN_KEYS, values)) for key, values in rows.items()}
