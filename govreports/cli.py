@@ -1,6 +1,7 @@
 """`govreports`: a thin command line over the parsers, the crawler and the replica portal."""
 import click
 
+from govreports.crawl_commands import COMMANDS as CRAWL_COMMANDS
 from govreports.parse_command import parse
 
 
@@ -11,3 +12,9 @@ def main():
 
 
 main.add_command(parse)
+for command in CRAWL_COMMANDS:
+    main.add_command(command)
+
+from govreports.corpus_commands import COMMANDS as CORPUS_COMMANDS
+for command in CORPUS_COMMANDS:
+    main.add_command(command)

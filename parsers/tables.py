@@ -626,7 +626,8 @@ def _store_active_row(tables, row, header, layout):
     if fitted is None and len(values) > len(columns):
         extra = [value for value in values[len(columns):] if value != ""]
         fitted = values[:len(columns)]
-        if any(parse_number(value) not in (0, None) for value in extra):
+        repeated_span = all(value == fitted[-1] for value in extra)  # Markdown repeats a merged cell
+        if not repeated_span and any(parse_number(value) not in (0, None) for value in extra):
             tables.problems.append(
                 f"表二 {row.label}: values beyond the header's columns ignored ({' | '.join(extra)})")
     if fitted is None:

@@ -1,0 +1,63 @@
+"""Run `scrapy crawl reports` in a child process.
+
+A Twisted reactor cannot be restarted within one process, so every crawl gets a fresh
+interpreter: the CLI, the demo, the benchmark and the tests can run as many as they like.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import crawler
+
+# For the local replica: no delay to be polite about, but AutoThrottle stays on, so its
+# logic runs as it would against a real portal.
+LOCAL = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0, "RETRY_BACKOFF_BASE": 0.1}
+# Politeness off, to measure what our own code costs (the benchmark).
+UNTHROTTLED = {**LOCAL, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
+
+
+def replica_columns(sites: list[dict]) -> dict[str, list[str]]:
+    """GOVREPORTS_COLUMNS for a running replica, from `Replica.sites`."""
+    columns: dict[str, list[str]] = {}
+    for site in sites:
+        columns.setdefault(site["key"], []).append(site["column_url"])
+    return columns
+
+
+def run_crawl(
+    *,
+    db: str | Path,
+    site: str | None = None,
+    url: str | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    columns: dict[str, list[str]] | None = None,
+    settings: dict | None = None,
+    log_file: str | Path | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess:
+    """Crawl into `db`; the arguments are those of `scrapy crawl reports` (see
+    crawler/spiders/reports.py), `settings` are extra `-s` overrides."""
+    argv = [sys.executable, "-m", "scrapy", "crawl", "reports"]
+    for name, value in (("site", site), ("url", url), ("year", year), ("since", since)):
+        if value is not None:
+            argv += ["-a", f"{name}={value}"]
+    overrides = {"GOVREPORTS_DB": str(Path(db).resolve()), **(settings or {})}
+    if columns:
+        overrides["GOVREPORTS_COLUMNS"] = json.dumps(columns)
+    if log_file:
+        overrides["LOG_FILE"] = str(Path(log_file).resolve())
+    for name, value in overrides.items():
+        argv += ["-s", f"{name}={value}"]
+    # The child finds this checkout's packages whether or not they are installed.
+    root = str(Path(crawler.__file__).resolve().parent.parent)
+    env = {
+        **os.environ,
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.run(argv, env=env, capture_output=capture, text=True)

@@ -1,0 +1,77 @@
+"""Scrapy settings of the govreports crawler: polite by default.
+
+Government portals are public services run on small budgets. We identify ourselves, obey
+robots.txt, keep at most two requests in flight per host and let AutoThrottle slow down
+further when a server answers slowly; errors make us back off, not push harder.
+"""
+BOT_NAME = "govreports"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where the corpus goes, and the site registry (see crawler/sites.toml).
+GOVREPORTS_DB = "output/reports.db"
+GOVREPORTS_SITES = None  # None: crawler/sites.toml
+# Column URLs known only at run time, by site key: {"key": ["http://…/index.html"]}.
+GOVREPORTS_COLUMNS = {}
+# Worker processes for the CPU-bound item pipelines (Convert, Parse); 0: in the crawl's process.
+GOVREPORTS_WORKERS = 1
+
+# Who we are, so that a webmaster can find out and reach us.
+USER_AGENT = "govreports/0.1 (research crawler of 政府信息公开工作年度报告; +https://github.com/govreports/govreports)"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "govreports"
+
+CONCURRENT_REQUESTS = 16  # across hosts; a crawl of all sites visits many hosts at once
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0  # also AutoThrottle's floor
+# A steady pace: we do not hide, and the backoff below relies on the slot delay being a floor.
+DOWNLOAD_DELAY_JITTER = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+
+# Retries on server errors and timeouts, each failure lengthening the host's delay
+# (crawler.middlewares.BackoffRetry, which also honours 429/503 Retry-After).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds after the first failure, doubled after each next one
+RETRY_BACKOFF_MAX = 300.0  # nor do we wait longer for a Retry-After: we give up instead
+
+# Report pages are a few hundred KB; anything near these sizes is not a report page.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# A challenge page sets cookies (__jsl_clearance_s) that would let a replay through: we
+# keep none, and portals need no session to serve public reports.
+COOKIES_ENABLED = False
+# No listening ports of our own.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Stricter than Scrapy's offsite filter: retries and robots.txt requests are checked too.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.SiteHostsOnly": 50,
+    # If-None-Match / If-Modified-Since for report pages already in the corpus.
+    "crawler.middlewares.Revalidate": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetry": 550,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.BlockedPipeline": 50,
+    "crawler.pipelines.DocumentPipeline": 100,
+    "crawler.pipelines.DecodePipeline": 200,
+    "crawler.pipelines.ConvertPipeline": 300,
+    "crawler.pipelines.ParsePipeline": 400,
+    "crawler.pipelines.StorePipeline": 500,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.Workers": 100,
+    "crawler.extensions.CrawlRuns": 500,
+}

@@ -1,0 +1,1 @@
+"""Spiders: one base spider per CMS family, combined into the `reports` spider."""

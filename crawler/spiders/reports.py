@@ -1,0 +1,68 @@
+"""`scrapy crawl reports`: the one entry point, for every site and family.
+
+    scrapy crawl reports                      every site of the registry with known columns
+    scrapy crawl reports -a site=KEY          one registry site
+    scrapy crawl reports -a url=COLUMN_URL    a column in no registry; its family is recognised
+    … -a year=2023 | -a since=2019            only reports whose listed title names such a year
+
+Settings: GOVREPORTS_SITES (the registry file), GOVREPORTS_COLUMNS (column URLs known only at
+run time, by site key, e.g. the replica's).
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import scrapy
+from scrapy.http import Response
+
+from crawler import registry
+from crawler.registry import Site
+from crawler.spiders import hanweb, trs
+from crawler.spiders.base import unless_blocked
+from crawler.spiders.generic import GenericSpider
+from crawler.spiders.hanweb import HanwebSpider
+from crawler.spiders.trs import TRSSpider
+
+# Page markers of the families, checked in order; a column matching none is generic.
+MARKERS = (("trs", trs.MARKER), ("hanweb", hanweb.MARKER))
+
+
+def family_of(body: bytes) -> str:
+    return next((family for family, marker in MARKERS if marker.search(body)), "generic")
+
+
+class ReportsSpider(TRSSpider, HanwebSpider, GenericSpider):
+    name = "reports"
+
+    def __init__(self, *args, site: str | None = None, url: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site_key = site
+        self.column_url = url
+        self.sites: list[Site] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.column_url:
+            spider.sites = [registry.adhoc(spider.column_url)]
+        else:
+            sites = registry.load(crawler.settings.get("GOVREPORTS_SITES"))
+            spider.sites = registry.select(sites, spider.site_key, crawler.settings.getdict("GOVREPORTS_COLUMNS"))
+        # The offsite guard (crawler.middlewares.SiteHostsOnly) admits these hosts only.
+        spider.allowed_domains = sorted({host for site in spider.sites for host in site.hosts})
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for site in self.sites:
+            callback = getattr(self, f"parse_{site.family}") if site.family else self.parse_column
+            for url in site.columns:
+                yield scrapy.Request(url, callback=callback, cb_kwargs={"site": site})
+
+    @unless_blocked
+    def parse_column(self, response: Response, site: Site) -> Iterator:
+        """A column in no registry: recognise its family from the page, then go on as that family."""
+        family = family_of(response.body)
+        self.logger.info("column %s looks like a %s site", response.url, family)
+        site = replace(site, family=family)
+        yield from getattr(self, f"parse_{family}")(response, site)

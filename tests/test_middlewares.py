@@ -1,0 +1,130 @@
+"""The crawler's manners: hosts it may visit, backoff and Retry-After, revalidation."""
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlite_utils
+from scrapy import Request, Spider
+from scrapy.core.downloader import Slot
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+from twisted.internet.error import TimeoutError
+
+from crawler.middlewares import BackoffRetry, Revalidate, SiteHostsOnly
+from parsers import store
+from parsers.record import parse_document
+
+SEED = next((Path(__file__).parent.parent / "replica" / "seeds").glob("000_*.txt")).read_bytes()
+
+
+@pytest.fixture
+def crawler(tmp_path):
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "RETRY_TIMES": 3,
+                                   "RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 60.0})
+    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["127.0.0.2", "www.gov.cn"])
+    # The downloader's slots are all BackoffRetry touches of the engine.
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}))
+    return crawler
+
+
+def test_only_the_sites_hosts_exactly_even_for_dont_filter_requests(crawler):
+    guard = SiteHostsOnly.from_crawler(crawler)
+    guard.spider_opened(crawler.spider)
+    for url in ("http://127.0.0.2:8000/a.html", "https://www.gov.cn/robots.txt"):
+        assert guard.process_request(Request(url)) is None
+    for url in ("http://127.0.0.9:8000/a.html", "https://sub.www.gov.cn/", "https://gov.cn/"):
+        with pytest.raises(IgnoreRequest):
+            guard.process_request(Request(url, dont_filter=True, meta={"allow_offsite": True}))
+    assert crawler.stats.get_value("offsite/filtered") == 3
+
+
+def test_no_sites_no_hosts(crawler):
+    crawler.spider = Spider.from_crawler(crawler, name="t")
+    guard = SiteHostsOnly.from_crawler(crawler)
+    with pytest.raises(IgnoreRequest):
+        guard.process_request(Request("http://127.0.0.2/"))
+
+
+def slot(crawler, delay=0.0):
+    crawler.engine.downloader.slots["127.0.0.2"] = Slot(2, delay, 0)
+    return crawler.engine.downloader.slots["127.0.0.2"]
+
+
+def request(retry_times=0):
+    return Request("http://127.0.0.2:8000/a.html", meta={"download_slot": "127.0.0.2", "retry_times": retry_times})
+
+
+def test_retry_after_is_honoured_by_the_whole_host(crawler):
+    host = slot(crawler, delay=1.0)
+    retry = BackoffRetry.from_crawler(crawler)
+    again = retry.process_response(request(), Response(request().url, status=429, headers={"Retry-After": "7"}))
+    assert isinstance(again, Request) and again.meta["retry_times"] == 1
+    assert host.delay == 7.0
+
+
+def test_retry_after_longer_than_we_wait_means_no_retry(crawler):
+    host = slot(crawler)
+    answer = Response(request().url, status=503, headers={"Retry-After": "3600"})
+    assert BackoffRetry.from_crawler(crawler).process_response(request(), answer) is answer
+    assert host.delay == 0.0
+
+
+def test_server_errors_and_timeouts_back_off_exponentially(crawler):
+    host = slot(crawler)
+    retry = BackoffRetry.from_crawler(crawler)
+    retry.process_response(request(0), Response(request().url, status=503))
+    assert host.delay == 2.0
+    retry.process_exception(request(1), TimeoutError())
+    assert host.delay == 4.0
+    retry.process_response(request(2), Response(request().url, status=500))
+    assert host.delay == 8.0
+    gave_up = Response(request().url, status=500)
+    assert retry.process_response(request(3), gave_up) is gave_up  # RETRY_TIMES reached
+    assert crawler.stats.get_value("retry/max_reached") == 1
+
+
+def test_a_shorter_backoff_never_lowers_the_delay(crawler):
+    host = slot(crawler, delay=30.0)
+    BackoffRetry.from_crawler(crawler).process_response(request(), Response(request().url, status=502))
+    assert host.delay == 30.0
+
+
+def test_stored_report_pages_are_revalidated_and_304_counts_unchanged(crawler):
+    url = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_1.html"
+    unparsed = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_2.html"
+    db = store.open_db(crawler.settings["GOVREPORTS_DB"])
+    for body, headers, fetched_at in (
+        (SEED, {"ETag": '"v1"'}, "2024-01-01T00:00:00+00:00"),
+        (SEED + b"\n", {"ETag": '"v2"', "Last-Modified": "Fri, 19 Jan 2024 08:00:00 GMT"}, "2024-02-01T00:00:00+00:00"),
+    ):
+        digest = store.save_document(db, body, url=url, headers=headers, fetched_at=fetched_at)
+        store.save_report(db, parse_document(body, url), digest)
+    store.save_document(db, b"<html>a page whose parse failed</html>", url=unparsed, headers={"ETag": '"x"'})
+    db.close()
+    middleware = Revalidate.from_crawler(crawler)
+    middleware.spider_opened()
+
+    report = Request(url, meta={"govreports_report": True})
+    middleware.process_request(report)
+    assert report.headers["If-None-Match"] == b'"v2"'
+    assert report.headers["If-Modified-Since"] == b"Fri, 19 Jan 2024 08:00:00 GMT"
+    listing = Request(url)  # listings are never revalidated: they announce new reports
+    middleware.process_request(listing)
+    assert b"If-None-Match" not in listing.headers
+    again = Request(unparsed, meta={"govreports_report": True})  # no report yet: fetch it whole
+    middleware.process_request(again)
+    assert b"If-None-Match" not in again.headers
+
+    with pytest.raises(IgnoreRequest):
+        middleware.process_response(report, Response(url, status=304))
+    assert crawler.stats.get_value("govreports/reports_unchanged") == 1
+    fresh = Response(url, status=200, body=b"x")
+    assert middleware.process_response(report, fresh) is fresh
+
+
+def test_revalidation_reads_an_empty_corpus(crawler):
+    middleware = Revalidate.from_crawler(crawler)
+    middleware.spider_opened()
+    assert middleware.validators == {}
+    assert sqlite_utils.Database(crawler.settings["GOVREPORTS_DB"])["documents"].exists()
