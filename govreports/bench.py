@@ -70,7 +70,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1200)
     args = parser.parse_args()
+    from govreports.crawl_commands import crawl_benchmark
+
     results = bench_parse(args.reports)
+    results.update(crawl_benchmark(BENCH_JSON.parent / "bench-crawl"))
     write_results(results)
     for key, value in results.items():
         print(f"{key:36s} {value}")
