@@ -94,6 +94,11 @@ def _is_prose(line: str) -> bool:
     return len(cells) == 1 and ("。" in line or len(line.strip()) > 80)
 
 
+def _has_values(line: str) -> bool:
+    cells, _ = split_line(line)
+    return any(parse_number(cell) is not None for cell in cells)
+
+
 def _is_first_row(line: str) -> bool:
     """The 本年新收 row itself, not a sentence of prose that mentions it."""
     if _is_prose(line):
@@ -114,7 +119,7 @@ def _find_regions(lines):
         if _is_heading(lines[i], _HEADING_APPLICATIONS):
             start3 = i
             break
-        if _is_prose(lines[i]):
+        if _is_prose(lines[i]) or _has_values(lines[i]):  # the header has no figures: a previous table
             start3 = i + 1
             break
         start3 = i
@@ -256,9 +261,8 @@ def _splits(token, parts):
 
 _APP_ROWS = T.compile_patterns(T.APPLICATION_ROWS)
 _APP_GROUPS = T.compile_patterns(T.APPLICATION_GROUPS)
-_APP_HEADER = re.compile("|".join(f"({pattern.strip('^$')})" for _, pattern in T.APPLICANT_HEADER[::-1]
-                                  if pattern))
-_APP_HEADER_KEYS = [key for key, _ in T.APPLICANT_HEADER[::-1]]
+_APP_HEADER = re.compile("|".join(f"({pattern})" for key, pattern in T.APPLICANT_HEADER if key != "other_org"))
+_APP_HEADER_KEYS = [key for key, _ in T.APPLICANT_HEADER if key != "other_org"]
 _SUBTOTAL = re.compile(r"小计")
 _NEW_RECEIVED = _APP_ROWS[0][1]
 
@@ -266,9 +270,11 @@ _NEW_RECEIVED = _APP_ROWS[0][1]
 def _applicant_columns(header_labels: list[str]) -> list[str]:
     """Leaf columns of 表三 in order, from its (merged, multi-row) header."""
     seen = []
-    for label in header_labels:
-        for match in _APP_HEADER.finditer(squeeze(label)):
-            key = _APP_HEADER_KEYS[match.lastindex - 1]
+    for word in (word for label in header_labels for word in label.split()):
+        # '其他' names a column only as a header of its own, not inside '其他对外管理服务事项'.
+        keys = ["other_org"] if word == "其他" else \
+            [_APP_HEADER_KEYS[match.lastindex - 1] for match in _APP_HEADER.finditer(word)]
+        for key in keys:
             if key and key not in seen:
                 seen.append(key)
     middle = [key for key in seen if key not in ("natural_person", "total")]

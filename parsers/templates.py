@@ -86,7 +86,7 @@ APPLICANT_HEADER = [
     ("legal_service", r"法律服务"),
     ("total", r"总计|合计"),
     (None, r"法人或其他组织|申请人情况|勾稽"),  # parent headers: no column of their own
-    ("other_org", r"^其他$"),
+    ("other_org", r"^其他$"),  # only as a header word of its own (tables.py)
 ]
 
 # Groups of outcome rows: a label naming one sets the context for the numbered rows under it.

@@ -195,3 +195,21 @@ def test_a_table3_without_a_total_column_reads_the_six_applicant_columns(tmp_pat
     path.write_text("\n".join(lines), encoding="utf-8")
     record = parse_file(path).record
     assert record["applications"] == {key: dict(zip(T.APPLICANT_COLUMN_KEYS, values)) for key, values in rows.items()}
+
+
+def test_table3_right_after_table2_without_a_heading_keeps_its_own_header(tmp_path):
+    """表二's '其他对外管理服务事项' must not be taken for 表三's 其他 column."""
+    rows = applications_2019()
+    lines = ["某某局2020年政府信息公开工作年度报告",
+             "| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |",
+             "| 行政许可 | 58 | +3 | 2,417 |", "| 其他对外管理服务事项 | 21 | -4 | 366 |",
+             "| | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 法人或其他组织小计 | 总计 |"]
+    for key, cells in rows.items():
+        values = [cells[column] for column in T.APPLICANT_COLUMN_KEYS]
+        values.insert(6, sum(values[1:6]))
+        lines.append(f"| {T.APPLICATION_LABELS[key]} | " + " | ".join(map(str, values)) + " |")
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    record = parse_file(path).record
+    assert record["applications"] == rows
+    assert record["active"]["other_services"] == {"prev_items": 21, "change": -4, "decisions": 366}
