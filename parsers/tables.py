@@ -626,7 +626,8 @@ def _store_active_row(tables, row, header, layout):
         tables.problems.append(f"表二 {row.label}: not a row of the {tables.template} template; left out")
         return
     columns = header if header and len(header) == len(expected) else list(expected)
-    columns = [column or fallback for column, fallback in zip(columns, expected)]
+    # A header column the row doesn't have in this template (a lost or misplaced header): use the template's.
+    columns = [column if column in expected else fallback for column, fallback in zip(columns, expected)]
     values = [value for value in row.values]
     fitted = _fit(_Row(row.key, row.label, values, row.explicit), len(columns))
     if fitted is None and len(values) > len(columns):

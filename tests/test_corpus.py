@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from corpus import build, checks, export, regions
+from corpus import build, checks, export, overview, regions
 from govreports.cli import main
 from parsers import store, templates as T
 from parsers.record import parse_document
@@ -373,3 +373,30 @@ def test_regions_cover_the_generated_corpus(exported):
     resolved = [row for row in rows if row["method"] != regions.UNRESOLVED]
     assert len(resolved) >= 0.8 * len(rows)
     assert all(row["province"] == truth_regions[row["agency"]] for row in resolved)
+
+
+# ---- the other commands ---------------------------------------------------------------------------
+
+def test_checks_command_counts_what_the_table_holds(exported):
+    db, folder, _regions = exported
+    result = CliRunner().invoke(main, ["checks", "--db", str(folder.parent / "corpus.db")])
+    assert result.exit_code == 0, result.output
+    counts = dict(db.execute('SELECT "check", count(DISTINCT report_id) FROM corpus_problems GROUP BY 1').fetchall())
+    for check in checks.CHECKS:
+        assert f"{check}\t{counts.get(check, 0)} reports\t" in result.output
+    assert f"{len(checks.mirror_groups(db))} reports were read from more than one copy" in result.output
+
+
+def test_report_command_writes_the_page(exported, tmp_path):
+    _db, folder, _regions = exported
+    out = tmp_path / "site" / "report.html"
+    result = CliRunner().invoke(main, ["report", "--db", str(folder.parent / "corpus.db"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {out}\n"      # no progress output without a terminal
+    assert all(f'<section id="{section}">' in out.read_text(encoding="utf-8") for section in overview.SECTIONS)
+
+
+def test_coverage_says_when_there_is_no_crawl_data(tmp_path):
+    db = corpus_db(tmp_path / "c.db", [(f"files/{name}", data) for name, data, _truth in replica_corpus(5, 3)])
+    page = overview.coverage_html(db, overview.load_registry())
+    assert "No crawl data: the 3 documents" in page

@@ -1,0 +1,1 @@
+"""The research corpus on top of the database: exports, regions, cross-report checks, overview, Datasette."""
