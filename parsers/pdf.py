@@ -34,8 +34,11 @@ _MIN_TEXT_CHARS = 20  # fewer printed characters than this in the whole file: no
 _MARGIN_SHARE = 0.1  # top and bottom share of a page where running headers and footers sit
 _RUNNING_MAX = 40  # characters: a running header or footer is short
 _PAGE_NUMBER_MARKS = re.compile(r"[\s\d—–\-第页共/.·|()（）]*|\s*(?:page|Page|PAGE)[\s\d/of]*")
-_CID = re.compile(r"\(cid:\d+\)")
+# A glyph whose font maps it to no character: pdfminer's (cid:N), or a control character
+# (a ToUnicode entry of U+0000 for a glyph the font lacked, as for 𠮷 in a BMP-only font).
+_UNMAPPED = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile(r"\d+")
+_BLANKS = frozenset(" \t\n\r\u3000\xa0")
 _REPEATED_HEADER_ROWS = 5
 _TITLE_LINES = 3  # a title wraps over at most this many lines
 _OVERLAP = 1.0  # points two boxes must share to count as overlapping
@@ -47,6 +50,14 @@ class _Item:
     top: float
     payload: object  # the line's text, or the table's rows as lists of origin-cell texts
     in_margin: bool = False  # a short line at the top or bottom edge: maybe a running header or footer
+
+
+@dataclass
+class _Page:
+    items: list[_Item]  # top to bottom
+    chars: int  # printed characters
+    unmapped: int  # glyphs without a character (see _UNMAPPED)
+    has_images: bool
 
 
 def extract_pdf(data: bytes) -> DocumentText:
@@ -62,19 +73,19 @@ def extract_pdf(data: bytes) -> DocumentText:
         return DocumentText("", [_opening_problem(error)])
     except Exception as error:  # noqa: BLE001 — pdfminer raises anything on a damaged file
         return DocumentText("", [f"the PDF could not be read ({type(error).__name__}: {str(error)[:80]})"])
-    chars = sum(count for _, count, _, _ in read)
+    chars = sum(page.chars for page in read)
     if chars < _MIN_TEXT_CHARS:
-        has_images = any(images for _, _, _, images in read)
+        has_images = any(page.has_images for page in read)
         return DocumentText("", problems + [IMAGE_ONLY if has_images else "the PDF holds no text"])
-    unmapped = sum(cids for _, _, cids, _ in read)
+    unmapped = sum(page.unmapped for page in read)
     if unmapped > CID_SHARE * chars:
         return DocumentText("", problems + [
             f"the PDF's fonts have no ToUnicode map: {unmapped} of {chars} characters came out as "
             "(cid:N) glyphs; text not read"])
-    text = "\n".join(_lines([items for items, _, _, _ in read]))
+    text = "\n".join(_lines([page.items for page in read]))
     if unmapped:
         problems.append(f"{unmapped} characters without a Unicode mapping in the PDF's fonts were replaced by �")
-        text = _CID.sub("\ufffd", text)
+        text = _UNMAPPED.sub("\ufffd", text)
     return DocumentText(text, problems)
 
 
@@ -85,10 +96,9 @@ def _opening_problem(error: PdfminerException) -> str:
     return f"the PDF is damaged and could not be opened ({type(cause).__name__}: {str(cause)[:80]})"
 
 
-def _read_page(page, *, first: bool) -> tuple[list[_Item], int, int, bool]:
-    """(items top to bottom, printed characters, unmapped glyphs, whether it has images)."""
-    chars = [char for char in page.chars if not char["text"].isspace()]
-    unmapped = sum(1 for char in chars if char["text"].startswith("(cid:"))
+def _read_page(page, *, first: bool) -> _Page:
+    chars = [char for char in page.chars if char["text"] not in _BLANKS]
+    unmapped = sum(1 for char in chars if _UNMAPPED.fullmatch(char["text"]))
     tables = [table for table in page.find_tables() if _is_grid(table)]
     items = [_Item("table", table.bbox[1], _rows(table)) for table in tables]
     prose = page.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, tables))
@@ -99,9 +109,9 @@ def _read_page(page, *, first: bool) -> tuple[list[_Item], int, int, bool]:
         edge = line.top < page.height * _MARGIN_SHARE or line.bottom > page.height * (1 - _MARGIN_SHARE)
         items.append(_Item("line", line.top, line.text, edge and len(line.text) <= _RUNNING_MAX))
     items.sort(key=lambda item: item.top)
-    has_images = bool(page.images)
+    read = _Page(items, len(chars), unmapped, bool(page.images))
     page.close()  # drop the page's cached layout objects: pages are read one at a time
-    return items, len(chars), unmapped, has_images
+    return read
 
 
 def _is_grid(table) -> bool:

@@ -128,7 +128,8 @@ def _read_document(kind: str, data: bytes) -> filetype.DocumentText:
     return extractor(data)
 
 
-_KIND_NAMES = {"zip": "a ZIP archive", "ole": "an OLE file that is neither Word nor Excel",
+_KIND_NAMES = {"zip": "a ZIP archive that is damaged or no DOCX or XLSX",
+               "ole": "an OLE (Office 97) file that is damaged or neither Word nor Excel",
                "binary": "binary data of an unknown type"}
 
 

@@ -9,7 +9,10 @@ as Word draws them, a DOCX with merged cells made the way Word merges them, PNG 
 The PDFs use WenQuanYi Micro Hei (Debian's fonts-wqy-microhei, in system-packages.txt),
 embedded as a subset with a ToUnicode map as Word's PDF export does; `unicode_map=False`
 drops the map, as some PDF printers do, so that the text layer reads as `(cid:N)` glyphs.
-The image renderer uses the same font file.
+The image renderer uses the same font file. The font has no glyph for characters beyond
+the BMP (the generator's 𠮷安镇), and reportlab's ToUnicode maps cannot name them anyway:
+such a PDF prints a blank glyph there, as a real one made with that font would, and its
+text differs from the truth at that character.
 
 No maintained Python library writes the binary .doc format, so the .doc is a fixture made
 once (see `sample_doc`). Like the rest of the replica, nothing here imports `parsers`.
@@ -193,10 +196,12 @@ def _docx_run(paragraph, text: str, size: int) -> None:
 def _docx_table(document, table: GridTable) -> None:
     sheet = document.add_table(rows=len(table.rows), cols=table.width)
     sheet.style = "Table Grid"
+    rows = sheet.rows
     for r, c, cell in placed_cells(table):
-        target = sheet.cell(r, c)
+        # Row by row: Table.cell() rebuilds the whole grid on every call.
+        target = rows[r].cells[c]
         if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(sheet.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            target = target.merge(rows[r + cell.rowspan - 1].cells[c + cell.colspan - 1])
         target.text = cell.text
 
 
@@ -312,7 +317,7 @@ def stub_page(truth: dict, attachment_url: str, name: str) -> str:
 
 
 def sample_doc() -> tuple[bytes, dict]:
-    """A real Word 97 .doc of a 2021-template report, and its truth (the compared keys).
+    """A real Word 97 .doc of a 2021-template report, and its truth (the keys tests compare).
 
     Made once: `render_docx(generate(2024, 10)[9], seed=9)` saved as .doc by LibreOffice 7.4
     (`soffice --headless --convert-to doc`), with the truth's schema keys stored beside it.
@@ -321,7 +326,7 @@ def sample_doc() -> tuple[bytes, dict]:
 
 
 def sample_xls() -> tuple[bytes, dict]:
-    """A real Excel 97 .xls of a 2019-template report, and its truth (the compared keys).
+    """A real Excel 97 .xls of a 2019-template report, and its truth (the keys tests compare).
 
     Made once: `render_xlsx(generate(2024, 11)[10], seed=10)` saved as .xls by LibreOffice 7.4.
     """

@@ -206,7 +206,7 @@ def test_a_zip_that_is_no_office_file_is_named_as_such():
         archive.writestr("report.txt", "年度报告")
     record = parse_document(buffer.getvalue(), "report.docx").record
     assert record["encoding"] == "zip"
-    assert "a ZIP archive" in record["problems"][0]
+    assert "no DOCX or XLSX" in record["problems"][0]
 
 
 # ---- hostile files: a problem, in bounded time and memory ----------------------------
@@ -236,6 +236,14 @@ def test_a_corrupt_pdf_is_a_problem():
         record = bounded(broken, "report.pdf")
         assert record["encoding"] == "pdf"
         assert "the PDF is damaged" in record["problems"][0]
+
+
+def test_a_damaged_word_file_is_a_problem():
+    data, _ = replica.sample_doc()
+    record = bounded(data[:len(data) // 2], "report.doc")
+    assert "damaged" in record["problems"][0]
+    record = bounded(replica.render_docx(TRUTHS[0], 0)[:-2000], "report.docx")
+    assert "damaged" in record["problems"][0]
 
 
 def test_an_encrypted_pdf_is_a_problem():
