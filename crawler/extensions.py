@@ -1,16 +1,48 @@
-"""Extensions: the crawl's worker processes, and the `crawl_runs` table."""
+"""Extensions: the database lock, the crawl's worker processes, vanished reports, and the
+`crawl_runs` table."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
+from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 
+from crawler import lock
 from parsers import store
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseLock:
+    """The crawl holds the lock of its database (crawler.lock) from start to end, so that
+    two runs never write one database at once; a second one closes at once, reason 'locked'."""
+
+    def __init__(self, crawler):
+        db = crawler.settings["GOVREPORTS_DB"]
+        self.error = None
+        if lock.inherited(db) is None:
+            try:
+                lock.acquire(db)
+            except lock.Locked as error:
+                self.error = error
+        # Held until the process ends: a crawl is one process (crawler.runner).
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        if self.error:
+            logger.error("%s", self.error)
+            raise CloseSpider("locked")
 
 
 class Workers:
@@ -56,7 +88,10 @@ COUNTS = {
     "reports_new": "govreports/reports_new",
     "reports_changed": "govreports/reports_changed",
     "reports_reparsed": "govreports/reports_reparsed",
-    "reports_unchanged": "govreports/reports_unchanged",
+    "reports_unchanged": "govreports/reports_unchanged",  # of which:
+    "not_requested": "govreports/not_requested",  # confirmed recently: not due for revalidation
+    "not_modified": "govreports/not_modified",  # 304 to a revalidation
+    "reports_vanished": "govreports/reports_vanished",
     "blocked": "govreports/blocked",
     "offsite": "offsite/filtered",
 }
@@ -65,8 +100,50 @@ COUNTS = {
 ERRORS = ("govreports/errors", "spider_exceptions/count", "retry/max_reached")
 
 
+def failed_sites(stats) -> list[str]:
+    """Sites with a failure this run: a listing or report page not fetched, a listing that
+    did not parse, a report page no stage could process (stats `govreports/failed/<site>`)."""
+    prefix = "govreports/failed/"
+    return sorted(key[len(prefix):] for key in stats.get_stats() if key.startswith(prefix))
+
+
+class Vanished:
+    """Marks the stored reports whose pages a site no longer lists (store.mark_vanished).
+
+    Only for sites whose every listing page was read, in a crawl that ran to its end: a
+    listing that failed, or a crawl cut short, proves nothing about what is gone.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if reason != "finished":
+            return
+        stats, failed = self.crawler.stats, set(failed_sites(self.crawler.stats))
+        db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
+        try:
+            for site in spider.sites:
+                if site.key in failed:
+                    logger.warning("%s: not all pages read, so no report of it is marked vanished", site.key)
+                    continue
+                vanished, back = store.mark_vanished(db, site.key, spider.present[site.key], store.now())
+                stats.inc_value("govreports/reports_vanished", vanished)
+                if vanished or back:
+                    logger.info("%s: %d reports vanished from the listings, %d listed again", site.key, vanished, back)
+        finally:
+            db.close()
+
+
 class CrawlRuns:
-    """Writes the run's row to `crawl_runs` when the crawl closes."""
+    """Writes the run's row to `crawl_runs` when the crawl closes (not when another run held
+    the database: that run is not this one's to record). With a LOG_FILE, the row is also
+    written beside it as JSON (crawl-….json), where `govreports crawl` reads its exit code."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -77,16 +154,28 @@ class CrawlRuns:
         return cls(crawler)
 
     def spider_closed(self, reason: str) -> None:
+        if reason == "locked":
+            return
+        row = self.row(reason)
+        if row["log_file"]:
+            Path(row["log_file"]).with_suffix(".json").write_text(json.dumps(row, indent=1) + "\n")
+        self.store(row)
+
+    def row(self, reason: str) -> dict:
         stats = self.crawler.stats
         started = stats.get_value("start_time")
-        row = {
+        return {
             "started_at": started.isoformat(timespec="seconds") if started else None,
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "sites": ",".join(site.key for site in getattr(self.crawler.spider, "sites", ())),
             "finish_reason": reason,
             **{column: stats.get_value(stat, 0) for column, stat in COUNTS.items()},
             "errors": sum(stats.get_value(stat, 0) for stat in ERRORS),
+            "failed_sites": ",".join(failed_sites(stats)),
+            "log_file": self.crawler.settings.get("LOG_FILE"),
         }
+
+    def store(self, row: dict) -> None:
         db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
         try:
             db["crawl_runs"].insert(row, pk="id", alter=True)

@@ -20,6 +20,7 @@ class ReportPage:
     fetched_at: str
     # Filled by the pipelines, stage by stage (see crawler/pipelines.py).
     document_sha256: str | None = None
+    known: bool = False  # these bytes were parsed into a report before: the later stages skip it
     decoded: Any = field(default=None, repr=False)
     extracted: Any = field(default=None, repr=False)
     parsed: Any = field(default=None, repr=False)
@@ -33,4 +34,15 @@ class BlockedPage:
     url: str
     status: int
     kind: str
+    fetched_at: str
+
+
+@dataclass
+class NotModified:
+    """A stored report page the server answered 304 to: it still holds the stored document."""
+
+    site: str
+    url: str
+    document_sha256: str
+    headers: dict[str, str] = field(repr=False)  # the 304's, whose validators replace the stored ones
     fetched_at: str

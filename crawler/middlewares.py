@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy import Request, signals
@@ -101,19 +102,32 @@ class BackoffRetry(RetryMiddleware):
             slot.delay = wait
 
 
-class Revalidate:
-    """Ask for a stored report page only if it changed: If-None-Match / If-Modified-Since
-    from the headers kept with the document of its current report, and a 304 counts as an
-    unchanged report.
+class Fresh(IgnoreRequest):
+    """A stored report page confirmed recently enough: not requested at all."""
 
-    Only report pages (meta `govreports_report`) are revalidated: listing pages are not
-    stored, and they are what tells us of new reports. A page whose parse failed has no
-    report and is fetched again.
+
+class Revalidate:
+    """Report pages already in the corpus are downloaded again only when a revalidation is due.
+
+    The policy, per report page whose URL is the document of a current report:
+
+    - confirmed (fetched, answered 304, or served the same bytes) less than
+      GOVREPORTS_REVALIDATE_AFTER days ago: not requested at all (`Fresh`, counted unchanged).
+      An annual report, once published, changes rarely; a weekly re-crawl costs its listings only.
+    - confirmed earlier: requested with If-None-Match / If-Modified-Since from the stored
+      headers. A 304 reaches the spider as a NotModified item: no body, no parse, and the
+      confirmation time and validators are stored. A page without validators comes back
+      whole; its bytes are recognised by their SHA-256 and not parsed again (DocumentPipeline).
+
+    Listing pages are never skipped nor conditional, and ask caches on the way to fetch them
+    anew (Cache-Control: no-cache): they are what tells of new and removed reports. A page
+    whose parse failed has no report, so it is fetched again whole.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.validators: dict[str, dict[str, str]] = {}
+        self.after = timedelta(days=crawler.settings.getfloat("GOVREPORTS_REVALIDATE_AFTER"))
+        self.stored: dict[str, Stored] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -121,33 +135,50 @@ class Revalidate:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
-        try:
-            # Oldest first, so the latest copy of a URL wins.
-            rows = db.execute(
-                "SELECT d.url, d.headers FROM documents d JOIN reports r ON r.document_sha256 = d.sha256"
-                " WHERE r.current = 1 ORDER BY d.fetched_at"
-            ).fetchall()
-            for url, headers in rows:
-                stored = {key.lower(): value for key, value in json.loads(headers or "{}").items()}
-                validators = {}
-                if "etag" in stored:
-                    validators["If-None-Match"] = stored["etag"]
-                if "last-modified" in stored:
-                    validators["If-Modified-Since"] = stored["last-modified"]
-                if validators:
-                    self.validators[url] = validators
-        finally:
-            db.close()
+        if self.crawler.settings.get("REDIS_URL"):
+            # A worker of a distributed crawl: the ingest publishes what the corpus holds.
+            from crawler.distributed import stored_pages
+
+            rows = stored_pages(self.crawler.settings)
+        else:
+            db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
+            try:
+                rows = store.report_pages(db)
+            finally:
+                db.close()
+        for url, digest, headers, verified_at in rows:
+            self.stored[url] = Stored.of(digest, json.loads(headers or "{}"), verified_at)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("govreports_report") and request.url in self.validators:
-            for name, value in self.validators[request.url].items():
-                request.headers.setdefault(name, value)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        if response.status == 304 and request.meta.get("govreports_report"):
+        if not request.meta.get("govreports_report"):
+            request.headers.setdefault("Cache-Control", "no-cache")
+            return
+        stored = self.stored.get(request.url)
+        if stored is None:
+            return
+        if datetime.now(timezone.utc) - stored.verified_at < self.after:
             self.crawler.stats.inc_value("govreports/reports_unchanged")
-            self.crawler.stats.inc_value("govreports/not_modified")
-            raise IgnoreRequest(f"not modified since stored: {request.url}")
-        return response
+            self.crawler.stats.inc_value("govreports/not_requested")
+            raise Fresh(f"confirmed {stored.verified_at:%Y-%m-%d %H:%M}, not due: {request.url}")
+        request.meta["govreports_document"] = stored.digest
+        for name, value in stored.validators.items():
+            request.headers.setdefault(name, value)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the corpus knows of a report page's current document."""
+
+    digest: str
+    validators: dict[str, str]  # request headers: If-None-Match, If-Modified-Since
+    verified_at: datetime
+
+    @classmethod
+    def of(cls, digest: str, headers: dict[str, str], verified_at: str) -> "Stored":
+        headers = {key.lower(): value for key, value in headers.items()}
+        validators = {}
+        if "etag" in headers:
+            validators["If-None-Match"] = headers["etag"]
+        if "last-modified" in headers:
+            validators["If-Modified-Since"] = headers["last-modified"]
+        return cls(digest, validators, datetime.fromisoformat(verified_at))

@@ -1,6 +1,7 @@
 """Item pipelines: a fetched report page goes through the stages of `parsers`, one class each.
 
-    DocumentPipeline  the original bytes into `documents`, first: a later failure loses nothing
+    DocumentPipeline  the original bytes into `documents`, first: a later failure loses nothing;
+                      bytes already parsed into a report go no further (an ETag-only change)
     DecodePipeline    bytes -> text (parsers.decode)
     ConvertPipeline   HTML -> clean Simplified text (parsers.record.extract)
     ParsePipeline     text -> record (parsers.record.parse_extracted)
@@ -9,8 +10,9 @@
 Convert and Parse are most of a crawl's CPU time: they run in the worker processes of
 crawler.extensions.Workers, so that the crawl goes on downloading meanwhile.
 
-BlockedPipeline records the challenge pages and soft 404s the spiders met. An exception
-in a stage is counted as an error of the run (crawl_runs.errors), logged by Scrapy with
+BlockedPipeline records the challenge pages and soft 404s the spiders met, NotModifiedPipeline
+the 304s to revalidations (crawler.middlewares.Revalidate). An exception in a stage is
+counted as an error of the run (crawl_runs.errors) and of its site, logged by Scrapy with
 the item's URL, and ends that item only: its document is kept and the crawl goes on.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from parsers.decode import charset_from_content_type, decode
 from parsers.record import extract, parse_extracted
 
 from crawler.extensions import Workers
-from crawler.items import BlockedPage, ReportPage
+from crawler.items import BlockedPage, NotModified, ReportPage
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +42,13 @@ class _Stage:
         return cls(crawler)
 
     async def process_item(self, item):
-        if isinstance(item, self.handles):
+        if isinstance(item, self.handles) and not getattr(item, "known", False):
             try:
                 await self.process(item)
             except Exception:
                 # Counted here; Scrapy logs it with the item's URL and drops the item.
                 self.crawler.stats.inc_value("govreports/errors")
+                self.crawler.stats.inc_value(f"govreports/failed/{item.site}")
                 raise
         return item
 
@@ -79,8 +82,23 @@ class _Storing(_Stage):
 class DocumentPipeline(_Storing):
     async def process(self, page: ReportPage) -> None:
         page.document_sha256 = store.save_document(
-            self.db, page.body, url=page.url, headers=page.headers, fetched_at=page.fetched_at
+            self.db, page.body, url=page.url, headers=page.headers, fetched_at=page.fetched_at, site=page.site
         )
+        if store.has_report(self.db, page.document_sha256):
+            # The same bytes under a new ETag or date, or a page fetched again after an
+            # interrupted crawl: nothing to parse. The new validators are kept for next time.
+            store.confirm_document(self.db, page.document_sha256, headers=page.headers, verified_at=page.fetched_at)
+            self.crawler.stats.inc_value("govreports/reports_unchanged")
+            page.known = True
+
+
+class NotModifiedPipeline(_Storing):
+    handles = NotModified
+
+    async def process(self, page: NotModified) -> None:
+        store.confirm_document(self.db, page.document_sha256, headers=page.headers, verified_at=page.fetched_at)
+        self.crawler.stats.inc_value("govreports/reports_unchanged")
+        self.crawler.stats.inc_value("govreports/not_modified")
 
 
 class DecodePipeline(_Stage):

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import crawler
+from crawler import lock
 
 # For the local replica: no delay to be polite about, but AutoThrottle stays on, so its
 # logic runs as it would against a real portal.
@@ -28,7 +31,7 @@ def replica_columns(sites: list[dict]) -> dict[str, list[str]]:
     return columns
 
 
-def run_crawl(
+def crawl_command(
     *,
     db: str | Path,
     site: str | None = None,
@@ -38,10 +41,11 @@ def run_crawl(
     columns: dict[str, list[str]] | None = None,
     settings: dict | None = None,
     log_file: str | Path | None = None,
-    capture: bool = False,
-) -> subprocess.CompletedProcess:
-    """Crawl into `db`; the arguments are those of `scrapy crawl reports` (see
-    crawler/spiders/reports.py), `settings` are extra `-s` overrides."""
+    lock_fd: int | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `scrapy crawl reports` into `db`; the arguments are
+    the spider's (see crawler/spiders/reports.py), `settings` are extra `-s` overrides.
+    `lock_fd`: the database's lock (crawler.lock), to hand down to the child."""
     argv = [sys.executable, "-m", "scrapy", "crawl", "reports"]
     for name, value in (("site", site), ("url", url), ("year", year), ("since", since)):
         if value is not None:
@@ -60,4 +64,27 @@ def run_crawl(
         "SCRAPY_SETTINGS_MODULE": "crawler.settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
-    return subprocess.run(argv, env=env, capture_output=capture, text=True)
+    if lock_fd is not None:
+        env[lock.ENV] = str(lock_fd)
+    return argv, env
+
+
+def run_crawl(*, capture: bool = False, lock_fd: int | None = None, **arguments) -> subprocess.CompletedProcess:
+    """Crawl in a child process (see crawl_command for the arguments) and wait for it.
+
+    A SIGTERM to this process is passed on to the crawl, which then stops as Scrapy does:
+    requests in flight finish, the items they bring are stored, and crawl_runs records
+    the run as 'shutdown'."""
+    argv, env = crawl_command(lock_fd=lock_fd, **arguments)
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(argv, env=env, stdout=pipe, stderr=pipe, text=True,
+                          pass_fds=() if lock_fd is None else (lock_fd,)) as child:
+        forward = threading.current_thread() is threading.main_thread()  # where signals can be handled
+        if forward:
+            previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+        try:
+            stdout, stderr = child.communicate()
+        finally:
+            if forward:
+                signal.signal(signal.SIGTERM, previous)
+    return subprocess.CompletedProcess(argv, child.returncode, stdout, stderr)

@@ -15,6 +15,18 @@ GOVREPORTS_SITES = None  # None: crawler/sites.toml
 GOVREPORTS_COLUMNS = {}
 # Worker processes for the CPU-bound item pipelines (Convert, Parse); 0: in the crawl's process.
 GOVREPORTS_WORKERS = 1
+# Incremental re-crawls (crawler.middlewares.Revalidate): a stored report page confirmed
+# (fetched, 304, or the same bytes again) less than this many days ago is not requested at
+# all; an older one is revalidated with If-None-Match / If-Modified-Since. Listing pages are
+# always fetched anew. 0: revalidate every stored page on every crawl.
+GOVREPORTS_REVALIDATE_AFTER = 30.0
+# No HTTP cache: a cached listing would hide new and removed reports, and its RFC 2616
+# policy misses pages without validators. Revalidate keeps what it needs in the corpus.
+HTTPCACHE_ENABLED = False
+# Distributed crawls (`govreports crawl --redis`, crawler.distributed; docs/distributed.md):
+# a worker silent for this many seconds is taken for dead, and its leased requests go back
+# in the shared queue for the others.
+GOVREPORTS_REDIS_HEARTBEAT = 10.0
 
 # Who we are, so that a webmaster can find out and reach us.
 USER_AGENT = "govreports/0.1 (research crawler of 政府信息公开工作年度报告; +https://github.com/govreports/govreports)"
@@ -56,7 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Stricter than Scrapy's offsite filter: retries and robots.txt requests are checked too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.SiteHostsOnly": 50,
-    # If-None-Match / If-Modified-Since for report pages already in the corpus.
+    # Stored report pages: not requested while fresh, else If-None-Match / If-Modified-Since.
     "crawler.middlewares.Revalidate": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetry": 550,
@@ -64,6 +76,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "crawler.pipelines.BlockedPipeline": 50,
+    "crawler.pipelines.NotModifiedPipeline": 60,
     "crawler.pipelines.DocumentPipeline": 100,
     "crawler.pipelines.DecodePipeline": 200,
     "crawler.pipelines.ConvertPipeline": 300,
@@ -72,6 +85,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "crawler.extensions.DatabaseLock": 0,  # first: nothing else may write while another run holds it
     "crawler.extensions.Workers": 100,
+    "crawler.extensions.Vanished": 400,  # before CrawlRuns, whose row counts what it marks
     "crawler.extensions.CrawlRuns": 500,
 }

@@ -1,14 +1,18 @@
-"""`govreports crawl`, `govreports demo` and `govreports replica`.
+"""`govreports crawl`, `demo`, `replica`, `reparse` and `ingest`.
 
 Each crawl runs `scrapy crawl reports` in a child process (crawler.runner): a fresh Twisted
-reactor every time.
+reactor every time. The parent holds the database's lock (crawler.lock) and turns the run's
+crawl_runs row into an exit code for cron and systemd.
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,13 +20,69 @@ from urllib.parse import urlsplit
 
 import click
 
-from crawler import registry
+from crawler import lock, registry
 from crawler.runner import LOCAL, UNTHROTTLED, replica_columns, run_crawl
 from govreports.truth import differences, wrong_values
 from parsers import store
+from parsers.decode import charset_from_content_type
+from parsers.record import parse_document
 
 DEFAULT_DB = "output/reports.db"
 TABLES = ("active", "applications", "review_litigation", "narrative")
+
+# Exit codes of `govreports crawl` (and `demo`, `reparse`, `ingest`), for cron and systemd.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the run did not get to its end (interrupted, crashed), or every site failed
+EXIT_USAGE = 2  # click's own
+EXIT_PARTIAL = 3  # some sites failed (crawl_runs.failed_sites) or some pages did; the rest is stored
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; nothing was done, try later
+EXIT_CODES = f"""
+\b
+Exit codes:
+  {EXIT_OK}   every site crawled, nothing failed
+  {EXIT_FAILED}   the crawl did not run to its end (interrupted, crashed), or every site failed
+  {EXIT_USAGE}   wrong usage
+  {EXIT_PARTIAL}   partial failure: some sites or pages failed (crawl_runs.failed_sites, errors);
+      all else was stored
+  {EXIT_LOCKED}  another run holds the database (its lock file DB.lock): nothing done
+"""
+
+
+def exit_code(returncode: int, row: dict | None) -> int:
+    """A run's exit code from its child's return code and its crawl_runs row."""
+    if returncode != 0 or row is None or row["finish_reason"] != "finished":
+        return EXIT_FAILED
+    failed = [key for key in (row.get("failed_sites") or "").split(",") if key]
+    if failed and len(failed) >= len(row["sites"].split(",")):
+        return EXIT_FAILED
+    return EXIT_PARTIAL if failed or row["errors"] else EXIT_OK
+
+
+def run_row(log_file: Path) -> dict | None:
+    """The crawl_runs row of the run that logged to `log_file`, from its JSON beside the log."""
+    path = Path(log_file).with_suffix(".json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def run_files(log_dir: Path, kind: str = "crawl") -> Path:
+    """A log file of its own for this run: LOG_DIR/crawl-20250105T030000Z.log."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return log_dir / f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.log"
+
+
+@contextmanager
+def locked(db) -> Iterator[int]:
+    """Hold the lock of `db` (its file descriptor) for the block, or exit with EXIT_LOCKED
+    and a message saying who holds it."""
+    try:
+        fd = lock.acquire(db)
+    except lock.Locked as error:
+        click.echo(f"govreports: {error}. Not starting; exit {EXIT_LOCKED}.", err=True)
+        sys.exit(EXIT_LOCKED)
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # releases it; a crash releases it as well
 
 
 def last_run(db) -> dict | None:
@@ -88,19 +148,36 @@ class ReplicaCrawl:
     sites: list[dict]
     truth_path: Path
     log_file: Path
+    generation: int = 1
+
+    @property
+    def row(self) -> dict | None:
+        return run_row(self.log_file)
 
 
-def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None) -> ReplicaCrawl:
-    """Start the replica on a free port, crawl all its sites into `db`, stop it."""
+def previous_port(out_dir: Path) -> int:
+    """The port the replica served from `out_dir` last time (0: none), so that its next
+    publication round is the same portal at the same URLs."""
+    try:
+        sites = json.loads((out_dir / "sites.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    return (urlsplit(sites[0]["column_url"]).port or 0) if sites else 0
+
+
+def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
+                  generation: int = 1, port: int = 0, lock_fd: int | None = None) -> ReplicaCrawl:
+    """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it."""
     from replica.server import Replica
 
     out_dir = Path(out_dir)
-    with Replica(seed=seed, out_dir=out_dir, port=0) as replica:
+    log_file = out_dir / f"crawl-gen{generation}.log"
+    with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation) as replica:
         started = time.monotonic()
         result = run_crawl(db=db, columns=replica_columns(replica.sites), settings={**LOCAL, **(settings or {})},
-                           log_file=out_dir / "crawl.log")
+                           log_file=log_file, lock_fd=lock_fd)
         seconds = time.monotonic() - started
-    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, out_dir / "crawl.log")
+    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation)
 
 
 def crawl_benchmark(out_dir: str | Path) -> dict:
@@ -116,10 +193,19 @@ def crawl_benchmark(out_dir: str | Path) -> dict:
     return {"crawl_pages_per_s": round(run["responses"] / run["seconds"], 1), "crawl_seconds": round(run["seconds"], 2)}
 
 
+def run_counts(row: dict) -> str:
+    """What a run found, as `govreports crawl` and `demo` print it."""
+    return (f"new {row['reports_new']}, changed {row['reports_changed']}, unchanged {row['reports_unchanged']} "
+            f"({row['not_requested']} not requested, {row['not_modified']} not modified), "
+            f"vanished {row['reports_vanished']}; {row['requests']} requests, {row['errors']} errors, "
+            f"blocked {row['blocked']}" + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
+
+
 def _summary(db, run: ReplicaCrawl) -> None:
     # This run's replica listened on its own port: its sites are known by host and port.
     site_of = {urlsplit(site["column_url"]).netloc: site["key"] for site in run.sites}
-    reports = [row for row in db["reports"].rows_where("current = 1") if urlsplit(row["source"]).netloc in site_of]
+    reports = [row for row in db["reports"].rows_where("current = 1 AND vanished_at IS NULL")
+               if urlsplit(row["source"]).netloc in site_of]
     per_site: dict[str, Counter] = defaultdict(Counter)
     for row in reports:
         per_site[site_of[urlsplit(row["source"]).netloc]][row["year"]] += 1
@@ -137,7 +223,7 @@ def _summary(db, run: ReplicaCrawl) -> None:
     for problem, count in problems.most_common(8):
         click.echo(f"  {count:>5}  {problem}")
 
-    current = last_run(db) or {}
+    current = run.row or {}
     blocked = list(db["blocked"].rows_where("fetched_at >= ?", [current.get("started_at", "")])) \
         if "blocked" in db.table_names() else []
     click.echo(f"\nBlocked pages: {len(blocked)} (recorded, not parsed)")
@@ -158,37 +244,61 @@ def _summary(db, run: ReplicaCrawl) -> None:
                f"{current.get('bytes', 0) / 1e6:.1f} MB, {current.get('errors', 0)} errors; "
                f"{run.seconds:.1f} s elapsed, {seconds:.1f} s crawling ({pages / seconds:.0f} pages/s). "
                f"Log: {run.log_file}")
+    if current:
+        click.echo(f"This run (publication round {run.generation}): {run_counts(current)}")
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
 @click.option("--url", help="A 年报 column in no registry; its CMS family is recognised from the page.")
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
 @click.option("--year", type=int, help="Only reports whose listed title names this year.")
 @click.option("--since", type=int, help="Only reports whose listed title names this year or a later one.")
+@click.option("--log-dir", type=click.Path(file_okay=False),
+              help="Where this run's log (crawl-<UTC time>.log) and its crawl_runs row (.json) go "
+                   "[default: logs/ beside the database].")
+@click.option("--redis", "redis_url", metavar="redis://HOST:PORT/DB",
+              help="Be one worker of a distributed crawl: share the scheduler and duplicate filter in Redis "
+                   "and push the fetched pages there for `govreports ingest` (docs/distributed.md).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=3 (see crawler/settings.py).")
-def crawl(site, url, db, year, since, overrides):
-    """Crawl the registry's portals (crawler/sites.toml) politely into the database."""
+def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
+    """Crawl the registry's portals (crawler/sites.toml) politely into the database.
+
+    Safe to schedule (docs/scheduling.md): one run at a time per database, a log file per run,
+    and a re-run after an interruption (SIGTERM, kill -9) goes on from what was stored. Stored
+    report pages are not downloaded again until a revalidation is due (GOVREPORTS_REVALIDATE_AFTER).
+    """
     if site and url:
         raise click.UsageError("give --site or --url, not both")
-    if not url:
-        try:
-            sites = registry.select(registry.load(), site, {})
-        except registry.RegistryError as error:
-            raise click.UsageError(str(error)) from error
-        if not sites:
-            raise click.UsageError("no site of the registry has column URLs: add one to crawler/sites.toml, or give --url")
     if any("=" not in override for override in overrides):
         raise click.UsageError("--set takes NAME=VALUE")
     settings = dict(override.split("=", 1) for override in overrides)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    result = run_crawl(db=db, site=site, url=url, year=year, since=since, settings=settings)
-    run = last_run(store.open_db(db))
-    if run and run["started_at"] >= started:
-        click.echo(", ".join(f"{key} {run[key]}" for key in (
-            "requests", "reports_new", "reports_changed", "reports_unchanged", "errors", "blocked")))
-    sys.exit(result.returncode)
+    if not url:
+        try:
+            columns = json.loads(settings.get("GOVREPORTS_COLUMNS", "{}"))
+            sites = registry.select(registry.load(settings.get("GOVREPORTS_SITES")), site, columns)
+        except (registry.RegistryError, ValueError) as error:
+            raise click.UsageError(str(error)) from error
+        if not sites:
+            raise click.UsageError("no site of the registry has column URLs: add one to crawler/sites.toml, or give --url")
+    if redis_url:
+        from crawler.distributed import worker_settings
+
+        settings = {**worker_settings(redis_url), **settings}
+    # A worker writes no database: the lock is the ingesting writer's.
+    with nullcontext() if redis_url else locked(db) as fd:
+        log_file = run_files(Path(log_dir) if log_dir else Path(db).resolve().parent / "logs")
+        result = run_crawl(db=db, site=site, url=url, year=year, since=since, settings=settings,
+                           log_file=log_file, lock_fd=fd)
+    row = run_row(log_file)
+    if row and redis_url:
+        click.echo(f"Worker done: {row['requests']} requests, {row['errors']} errors; "
+                   f"what it fetched is in Redis for `govreports ingest`")
+    elif row:
+        click.echo(run_counts(row))
+    click.echo(f"Log: {log_file}")
+    sys.exit(exit_code(result.returncode, row))
 
 
 @click.command()
@@ -196,14 +306,29 @@ def crawl(site, url, db, year, since, overrides):
 @click.option("--out", "out_dir", default="output/replica", show_default=True,
               help="Where the replica writes its truth and the crawl its log.")
 @click.option("--seed", default=2024, show_default=True)
-def demo(db, out_dir, seed):
+@click.option("--generation", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="The portal's publication round: 2 is the portal after its next round (5 new reports, "
+                   "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the same database.")
+@click.option("--port", type=int, help="The replica's port [default: the one the previous round in --out used, "
+                                       "so that the portal keeps its URLs; else a free one].")
+def demo(db, out_dir, seed, generation, port):
     """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
-    click.echo("Starting the replica portal and crawling it (log in the --out folder) …")
-    run = crawl_replica(db, out_dir, seed=seed)
+    click.echo(f"Starting the replica portal (publication round {generation}) and crawling it "
+               "(log in the --out folder) …")
+    # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
+    # find the stored pages due for revalidation: so every stored page is revalidated here.
+    settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
+    port = previous_port(Path(out_dir)) if port is None else port
+    with locked(db) as fd:
+        try:
+            run = crawl_replica(db, out_dir, seed=seed, generation=generation, port=port, settings=settings,
+                                lock_fd=fd)
+        except OSError as error:
+            raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
     for site in run.sites:
         click.echo(f"  {site['key']:<16} {site['family']:<8} {site['column_url']}")
     _summary(store.open_db(db), run)
-    sys.exit(run.returncode)
+    sys.exit(exit_code(run.returncode, run.row))
 
 
 @click.command()
@@ -216,4 +341,94 @@ def replica(port, seed):
     serve(port=port, seed=seed)
 
 
-COMMANDS = [crawl, demo, replica]
+# The reparse workers' own connection to the database, one per process (_init_worker).
+_worker_db = None
+
+
+def _init_worker(db_path: str) -> None:
+    global _worker_db
+    _worker_db = store.open_db(db_path)
+
+
+def _parse_stored(document: tuple[str, str, str | None]):
+    """In a worker process: one stored document parsed afresh; (Parsed, None) or (None, error)."""
+    digest, url, content_type = document
+    try:
+        data = store.load_document(_worker_db, digest)
+        return parse_document(data, url, http_charset=charset_from_content_type(content_type)), None
+    except Exception as error:  # one unreadable document must not end the run
+        return None, f"{type(error).__name__}: {error}"
+
+
+def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Counter, list[tuple[str, str]]]:
+    """Parse every stored document again with the current parser, without network.
+
+    Returns the count of each outcome of store.save_report ('reparsed': same bytes, a
+    different parse, rewritten in place; 'unchanged'; 'new'/'changed' for documents that had
+    no report, e.g. whose parse failed before; 'failed') and the (outcome, source) of each
+    report that is not unchanged. Oldest documents first, so that versions keep their order.
+    Parsing runs in `workers` processes (default: one per CPU); this process writes.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    db = store.open_db(db_path)
+    documents = db.execute("SELECT sha256, url, content_type FROM documents ORDER BY fetched_at, rowid").fetchall()
+    counts, changes = Counter(), []
+    # Workers from a fresh server process, not forked with this one's open database; the
+    # parser is imported there once, not in every worker.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["parsers.record"])
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool:
+        for (digest, url, _), (parsed, error) in zip(documents, pool.map(_parse_stored, documents, chunksize=4)):
+            status = "failed" if parsed is None else store.save_report(db, parsed, digest)
+            counts[status] += 1
+            if status != "unchanged":
+                changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))
+    db.close()
+    return counts, changes
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--workers", type=int, help="Parsing processes [default: one per CPU].")
+def reparse(db, workers):
+    """Parse every stored document again with the current parser (no network) and report
+    what changed: after a parser fix, the corpus catches up without crawling again."""
+    with locked(db):
+        started = time.monotonic()
+        counts, changes = reparse_corpus(db, workers)
+        seconds = time.monotonic() - started
+    for status, what in changes[:20]:
+        click.echo(f"  {status:<9} {what}")
+    if len(changes) > 20:
+        click.echo(f"  … and {len(changes) - 20} more")
+    total = sum(counts.values())
+    click.echo(f"Re-parsed {total} documents in {seconds:.1f} s: " + ", ".join(
+        f"{status} {counts[status]}" for status in ("reparsed", "unchanged", "new", "changed", "failed")))
+    sys.exit(EXIT_PARTIAL if counts["failed"] else EXIT_OK)
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option("--redis", "redis_url", required=True, metavar="redis://HOST:PORT/DB",
+              help="The Redis of the distributed crawl (as given to `govreports crawl --redis`).")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@click.option("--idle", default=30.0, show_default=True,
+              help="Seconds with no item, no queued request and no live worker after which the crawl is over.")
+def ingest(redis_url, db, idle):
+    """Store what the workers of a distributed crawl fetched: the one writer of the database.
+
+    Drains the fetched pages from Redis, parses and stores them as a single-process crawl
+    does, and writes the round's crawl_runs row (the workers' counts added up). Runs until
+    the crawl is over; start it with the workers, or after them.
+    """
+    from crawler.distributed import Ingest, connect
+
+    with locked(db):
+        row = Ingest(connect({"REDIS_URL": redis_url}), db).run(idle=idle)
+    click.echo(f"Ingested from {row['workers']} finished workers: {run_counts(row)}")
+    failed = row["finish_reason"] != "finished"
+    sys.exit(EXIT_FAILED if failed else EXIT_PARTIAL if row["failed_sites"] or row["errors"] else EXIT_OK)
+
+
+COMMANDS = [crawl, demo, replica, reparse, ingest]

@@ -55,6 +55,24 @@ def _create(db):
         }, foreign_keys=[("report_id", "reports", "id")])
         db["cells"].create_index(["report_id"])
         db["cells"].create_index(["table_name", "row_key", "col_key"])
+    _add_crawl_columns(db)
+
+
+# Columns the incremental crawl keeps, added to databases made before they existed, and
+# the index it finds a page's documents by.
+CRAWL_COLUMNS = {
+    "documents": {"site": str, "verified_at": str},  # the registry site it was listed by; last seen as these bytes
+    "reports": {"vanished_at": str},  # when its page was gone from its site's listing: marked, never deleted
+}
+
+
+def _add_crawl_columns(db):
+    for table, columns in CRAWL_COLUMNS.items():
+        if table in db.table_names():
+            missing = {name: kind for name, kind in columns.items() if name not in db[table].columns_dict}
+            for name, kind in missing.items():
+                db[table].add_column(name, kind)
+    db["documents"].create_index(["url"], if_not_exists=True)
 
 
 def sha256(data: bytes) -> str:
@@ -62,17 +80,61 @@ def sha256(data: bytes) -> str:
 
 
 def save_document(db, data: bytes, *, url: str, headers: dict | None = None,
-                  fetched_at: str | None = None) -> str:
+                  fetched_at: str | None = None, site: str | None = None) -> str:
     """Store the original bytes (compressed) under their SHA-256; idempotent."""
     digest = sha256(data)
     headers = headers or {}
     content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), None)
+    fetched_at = fetched_at or now()
     db["documents"].insert({
         "sha256": digest, "url": url, "headers": json.dumps(headers, ensure_ascii=False),
-        "fetched_at": fetched_at or now(), "size": len(data), "content_type": content_type,
-        "compression": "zlib", "content": zlib.compress(data, 6),
+        "fetched_at": fetched_at, "size": len(data), "content_type": content_type,
+        "compression": "zlib", "content": zlib.compress(data, 6), "site": site, "verified_at": fetched_at,
     }, ignore=True)
     return digest
+
+
+def confirm_document(db, digest: str, *, headers: dict, verified_at: str) -> None:
+    """The page still holds these bytes (a 304, or the same bytes again): remember when, and
+    its latest validators, so that the next revalidation sends the ETag the server now uses."""
+    stored = json.loads(db["documents"].get(digest)["headers"] or "{}")
+    latest = {key: value for key, value in headers.items() if key.lower() in ("etag", "last-modified")}
+    replaced = {key.lower() for key in latest}
+    stored = {key: value for key, value in stored.items() if key.lower() not in replaced} | latest
+    db["documents"].update(digest, {"headers": json.dumps(stored, ensure_ascii=False), "verified_at": verified_at})
+
+
+def report_pages(db, url: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(url, sha256, headers, verified_at) of the documents of current reports, oldest first
+    (so that the latest copy of a URL comes last): what a re-crawl may skip or revalidate."""
+    where = "r.current = 1" + (" AND d.url = ?" if url else "")
+    return db.execute(
+        "SELECT d.url, d.sha256, d.headers, coalesce(d.verified_at, d.fetched_at) FROM documents d"
+        f" JOIN reports r ON r.document_sha256 = d.sha256 WHERE {where} ORDER BY d.fetched_at",
+        [url] if url else []).fetchall()
+
+
+def has_report(db, digest: str) -> bool:
+    """Whether these bytes were parsed into a report already: then fetching them again needs no parse."""
+    return db.execute("SELECT 1 FROM reports WHERE document_sha256 = ?", [digest]).fetchone() is not None
+
+
+def mark_vanished(db, site: str, present: set[str], when: str) -> tuple[int, int]:
+    """After a complete read of `site`'s listings: its current reports whose page is not in
+    `present` are marked vanished (kept, and still current: nothing replaced them); marked
+    ones that are listed again are unmarked. Returns (newly vanished, back again)."""
+    with db.atomic():
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS present (url TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM temp.present")
+        db.conn.executemany("INSERT OR IGNORE INTO temp.present VALUES (?)", [(url,) for url in present])
+        mine = "document_sha256 IN (SELECT sha256 FROM documents WHERE site = ?)"
+        vanished = db.execute(
+            f"UPDATE reports SET vanished_at = ? WHERE current = 1 AND vanished_at IS NULL AND {mine}"
+            " AND source NOT IN (SELECT url FROM temp.present)", [when, site]).rowcount
+        back = db.execute(
+            f"UPDATE reports SET vanished_at = NULL WHERE vanished_at IS NOT NULL AND {mine}"
+            " AND source IN (SELECT url FROM temp.present)", [site]).rowcount
+    return vanished, back
 
 
 def load_document(db, digest: str) -> bytes:

@@ -11,16 +11,18 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import TimeoutError
 
-from crawler.middlewares import BackoffRetry, Revalidate, SiteHostsOnly
+from crawler.middlewares import BackoffRetry, Fresh, Revalidate, SiteHostsOnly
 from parsers import store
 from parsers.record import parse_document
 
 SEED = next((Path(__file__).parent.parent / "replica" / "seeds").glob("000_*.txt")).read_bytes()
+OTHER = next((Path(__file__).parent.parent / "replica" / "seeds").glob("001_*.txt")).read_bytes()  # another report
 
 
 @pytest.fixture
 def crawler(tmp_path):
-    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "RETRY_TIMES": 3,
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "GOVREPORTS_REVALIDATE_AFTER": 30,
+                                   "RETRY_TIMES": 3,
                                    "RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 60.0})
     crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["127.0.0.2", "www.gov.cn"])
     # The downloader's slots are all BackoffRetry touches of the engine.
@@ -90,41 +92,56 @@ def test_a_shorter_backoff_never_lowers_the_delay(crawler):
     assert host.delay == 30.0
 
 
-def test_stored_report_pages_are_revalidated_and_304_counts_unchanged(crawler):
+def test_stored_report_pages_are_skipped_while_fresh_and_revalidated_when_due(crawler):
     url = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_1.html"
+    fresh = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_3.html"
     unparsed = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_2.html"
     db = store.open_db(crawler.settings["GOVREPORTS_DB"])
-    for body, headers, fetched_at in (
-        (SEED, {"ETag": '"v1"'}, "2024-01-01T00:00:00+00:00"),
-        (SEED + b"\n", {"ETag": '"v2"', "Last-Modified": "Fri, 19 Jan 2024 08:00:00 GMT"}, "2024-02-01T00:00:00+00:00"),
+    for body, address, headers, fetched_at in (
+        (SEED, url, {"ETag": '"v1"'}, "2024-01-01T00:00:00+00:00"),
+        (SEED + b"\n", url, {"ETag": '"v2"', "Last-Modified": "Fri, 19 Jan 2024 08:00:00 GMT"},
+         "2024-02-01T00:00:00+00:00"),
+        (OTHER, fresh, {"ETag": '"v3"'}, store.now()),
     ):
-        digest = store.save_document(db, body, url=url, headers=headers, fetched_at=fetched_at)
-        store.save_report(db, parse_document(body, url), digest)
+        digest = store.save_document(db, body, url=address, headers=headers, fetched_at=fetched_at)
+        store.save_report(db, parse_document(body, address), digest)
     store.save_document(db, b"<html>a page whose parse failed</html>", url=unparsed, headers={"ETag": '"x"'})
     db.close()
-    middleware = Revalidate.from_crawler(crawler)
+    middleware = Revalidate.from_crawler(crawler)  # GOVREPORTS_REVALIDATE_AFTER: 30 days
     middleware.spider_opened()
 
-    report = Request(url, meta={"govreports_report": True})
+    report = Request(url, meta={"govreports_report": True})  # confirmed in 2024: due
     middleware.process_request(report)
     assert report.headers["If-None-Match"] == b'"v2"'
     assert report.headers["If-Modified-Since"] == b"Fri, 19 Jan 2024 08:00:00 GMT"
+    assert report.meta["govreports_document"] == store.sha256(SEED + b"\n")
+    with pytest.raises(Fresh):  # confirmed just now: not requested at all
+        middleware.process_request(Request(fresh, meta={"govreports_report": True}))
+    assert crawler.stats.get_value("govreports/reports_unchanged") == 1
+    assert crawler.stats.get_value("govreports/not_requested") == 1
     listing = Request(url)  # listings are never revalidated: they announce new reports
     middleware.process_request(listing)
-    assert b"If-None-Match" not in listing.headers
+    assert b"If-None-Match" not in listing.headers and listing.headers["Cache-Control"] == b"no-cache"
     again = Request(unparsed, meta={"govreports_report": True})  # no report yet: fetch it whole
     middleware.process_request(again)
     assert b"If-None-Match" not in again.headers
 
-    with pytest.raises(IgnoreRequest):
-        middleware.process_response(report, Response(url, status=304))
-    assert crawler.stats.get_value("govreports/reports_unchanged") == 1
-    fresh = Response(url, status=200, body=b"x")
-    assert middleware.process_response(report, fresh) is fresh
+
+def test_with_revalidate_after_0_every_stored_page_is_revalidated(tmp_path):
+    url = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_3.html"
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "GOVREPORTS_REVALIDATE_AFTER": 0})
+    db = store.open_db(crawler.settings["GOVREPORTS_DB"])
+    digest = store.save_document(db, SEED, url=url, headers={"ETag": '"v3"'})  # fetched just now
+    store.save_report(db, parse_document(SEED, url), digest)
+    middleware = Revalidate.from_crawler(crawler)
+    middleware.spider_opened()
+    request = Request(url, meta={"govreports_report": True})
+    middleware.process_request(request)
+    assert request.headers["If-None-Match"] == b'"v3"'
 
 
 def test_revalidation_reads_an_empty_corpus(crawler):
     middleware = Revalidate.from_crawler(crawler)
     middleware.spider_opened()
-    assert middleware.validators == {}
+    assert middleware.stored == {}
     assert sqlite_utils.Database(crawler.settings["GOVREPORTS_DB"])["documents"].exists()

@@ -68,7 +68,8 @@ def db(crawler) -> sqlite_utils.Database:
 
 def test_stages_order():
     assert [path.rsplit(".", 1)[1] for path, _ in sorted(settings.ITEM_PIPELINES.items(), key=lambda e: e[1])] == [
-        "BlockedPipeline", "DocumentPipeline", "DecodePipeline", "ConvertPipeline", "ParsePipeline", "StorePipeline"]
+        "BlockedPipeline", "NotModifiedPipeline", "DocumentPipeline", "DecodePipeline", "ConvertPipeline",
+        "ParsePipeline", "StorePipeline"]
 
 
 def test_a_report_page_goes_through_every_stage_into_the_corpus(chain, crawler):
@@ -139,7 +140,8 @@ def test_crawl_runs_row_from_the_stats(crawler):
     for key, value in {"downloader/request_count": 12, "downloader/response_count": 11,
                        "downloader/response_bytes": 34567, "govreports/listed": 7, "govreports/reports_new": 5,
                        "govreports/reports_unchanged": 1, "govreports/blocked": 2, "govreports/errors": 1,
-                       "retry/max_reached": 1}.items():
+                       "retry/max_reached": 1, "govreports/not_modified": 1, "govreports/failed/replica-trs": 1,
+                       "govreports/failed/replica-generic": 2}.items():
         stats.set_value(key, value)
     extension.spider_closed("finished")
     [row] = db(crawler)["crawl_runs"].rows
@@ -150,3 +152,5 @@ def test_crawl_runs_row_from_the_stats(crawler):
         "sites": "replica-trs", "finish_reason": "finished", "requests": 12, "responses": 11, "bytes": 34567,
         "listed": 7, "reports_new": 5, "reports_changed": 0, "reports_reparsed": 0, "reports_unchanged": 1,
         "errors": 2, "blocked": 2, "offsite": 0}
+    assert (row["not_modified"], row["not_requested"], row["reports_vanished"]) == (1, 0, 0)
+    assert row["failed_sites"] == "replica-generic,replica-trs"

@@ -1,5 +1,7 @@
 """What every family spider shares: the year filter, report requests, the report page
-callback, and the recognition of pages that block us.
+callback, the recognition of pages that block us, and what a crawl learns of each site:
+the report URLs its listings show (`present`, for crawler.extensions.Vanished) and its
+failures (stats `govreports/failed/<site>`, for the exit code and crawl_runs.failed_sites).
 
 A family spider (trs.py, hanweb.py, generic.py) adds one callback, `parse_<family>(response,
 site)`, for the first page of a column; `ReportsSpider` dispatches each site to it by the
@@ -9,16 +11,23 @@ spider can crawl many sites of several families at once.
 from __future__ import annotations
 
 import functools
+import logging
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.selector import Selector
+from twisted.python.failure import Failure
 
 from crawler.blocking import blocked_kind
-from crawler.items import BlockedPage, ReportPage
+from crawler.items import BlockedPage, NotModified, ReportPage
+from crawler.middlewares import Fresh
 from crawler.registry import Site
 from parsers import convert
 from parsers.decode import charset_from_content_type, decode
@@ -84,6 +93,8 @@ def unless_blocked(callback: Callable[..., Iterator]) -> Callable[..., Iterator]
     def wrapper(self, response: Response, site: Site, **kwargs) -> Iterator:
         kind = blocked_kind(response)
         if kind:
+            if not response.meta.get("govreports_report"):
+                self.site_failed(site)  # a listing we could not read: the site's reports are unknown
             yield BlockedPage(site=site.key, url=response.url, status=response.status, kind=kind, fetched_at=now())
             return
         yield from callback(self, response, site, **kwargs)
@@ -93,8 +104,8 @@ def unless_blocked(callback: Callable[..., Iterator]) -> Callable[..., Iterator]
 
 class ReportSpider(scrapy.Spider):
     # Challenge pages come with these statuses; they must reach `unless_blocked` to be
-    # recorded instead of being dropped as HTTP errors.
-    handle_httpstatus_list = [412, 521]
+    # recorded instead of being dropped as HTTP errors. 304 answers a revalidation.
+    handle_httpstatus_list = [304, 412, 521]
 
     def __init__(self, *args, year: str | None = None, since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +114,39 @@ class ReportSpider(scrapy.Spider):
         # Report URLs already requested: groups of a Hanweb column repeat records, and
         # one report can be listed on two pages.
         self.listed: set[str] = set()
+        # Report URLs each site's listings show, wanted by this crawl or not, and where they led.
+        self.present: dict[str, set[str]] = defaultdict(set)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
+        return spider
+
+    def site_failed(self, site: Site) -> None:
+        self.crawler.stats.inc_value(f"govreports/failed/{site.key}")
+
+    def request_failed(self, failure: Failure) -> None:
+        """The errback of every request: a download given up, an HTTP error, a request refused
+        on our side (robots.txt, offsite), or a stored page not due (Fresh)."""
+        request = failure.request
+        site = request.cb_kwargs["site"]
+        refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
+        if failure.check(Fresh) or refused and request.meta.get("govreports_report"):
+            # A report page the portal still lists, which we do not fetch: not a failure.
+            self.present[site.key].add(request.url)
+        else:
+            self.site_failed(site)
+        if not failure.check(Fresh):
+            # An errback that returns silences Scrapy's own report of the failure: it is
+            # logged here; requests refused on our side are warnings, as Scrapy has them.
+            self.logger.log(logging.WARNING if refused else logging.ERROR, "%s failed (%s): %s",
+                            request.url, site.key, failure.getErrorMessage())
+
+    def callback_failed(self, failure: Failure, response: Response) -> None:
+        site = response.request.cb_kwargs.get("site") if response.request else None
+        if site is not None:
+            self.site_failed(site)
 
     def wanted(self, title: str) -> bool:
         """Whether a listed item is a report this crawl wants: its title names an annual
@@ -120,16 +164,23 @@ class ReportSpider(scrapy.Spider):
 
     def report_request(self, url: str, title: str, site: Site) -> scrapy.Request | None:
         """The request for one listed report, or None if it is filtered out or already listed."""
+        self.present[site.key].add(url)
         if url in self.listed or not self.wanted(title):
             return None
         self.listed.add(url)
         self.crawler.stats.inc_value("govreports/listed")
         return scrapy.Request(
-            url, callback=self.parse_report, cb_kwargs={"site": site}, meta={"govreports_report": True}
+            url, callback=self.parse_report, errback=self.request_failed, cb_kwargs={"site": site},
+            meta={"govreports_report": True},
         )
 
     @unless_blocked
-    def parse_report(self, response: Response, site: Site) -> Iterator[ReportPage]:
+    def parse_report(self, response: Response, site: Site) -> Iterator[ReportPage | NotModified]:
+        self.present[site.key].add(response.url)  # where a listed link redirected to
+        if response.status == 304:
+            yield NotModified(site=site.key, url=response.url, document_sha256=response.meta["govreports_document"],
+                              headers=headers_of(response), fetched_at=now())
+            return
         yield ReportPage(
             site=site.key, url=response.url, body=response.body, headers=headers_of(response), fetched_at=now()
         )

@@ -44,7 +44,7 @@ class GenericSpider(ReportSpider):
         """A listing page: its report links, and the next listing page."""
         for kind, url, title in links(page_text(response), response.url):
             if kind == "next":
-                yield scrapy.Request(url, callback=self.parse_generic, cb_kwargs={"site": site})
+                yield scrapy.Request(url, callback=self.parse_generic, errback=self.request_failed, cb_kwargs={"site": site})
             else:
                 request = self.report_request(url, title, site)
                 if request:

@@ -105,6 +105,7 @@ class HanwebSpider(ReportSpider):
                 formdata=config.params,
                 headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
                 callback=self.parse_hanweb_records,
+                errback=self.request_failed,
                 cb_kwargs={"site": site, "column": response.url},
             )
 

@@ -57,7 +57,7 @@ class ReportsSpider(TRSSpider, HanwebSpider, GenericSpider):
         for site in self.sites:
             callback = getattr(self, f"parse_{site.family}") if site.family else self.parse_column
             for url in site.columns:
-                yield scrapy.Request(url, callback=callback, cb_kwargs={"site": site})
+                yield scrapy.Request(url, callback=callback, errback=self.request_failed, cb_kwargs={"site": site})
 
     @unless_blocked
     def parse_column(self, response: Response, site: Site) -> Iterator:

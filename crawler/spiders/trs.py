@@ -58,7 +58,7 @@ class TRSSpider(ReportSpider):
         text = page_text(response)
         yield from self._trs_reports(text, response, site)
         for url in page_urls(text, response.url, site.second_page):
-            yield scrapy.Request(url, callback=self.parse_trs_page, cb_kwargs={"site": site})
+            yield scrapy.Request(url, callback=self.parse_trs_page, errback=self.request_failed, cb_kwargs={"site": site})
 
     @unless_blocked
     def parse_trs_page(self, response: Response, site: Site) -> Iterator[scrapy.Request]:
