@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo bench reliability clean
 
 install: $(STAMP)
 
@@ -26,3 +26,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.json output/replica
+
+reliability: install
+	$(BIN)/python -m govreports.reliability

@@ -70,10 +70,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1200)
     args = parser.parse_args()
-    from govreports.crawl_commands import crawl_benchmark
+    from govreports.bench_attachments import bench_pdf
+    from govreports.bench_crawl import bench_crawl
 
     results = bench_parse(args.reports)
-    results.update(crawl_benchmark(BENCH_JSON.parent / "bench-crawl"))
+    results.update(bench_pdf(200))
+    results.update(bench_crawl())
     write_results(results)
     for key, value in results.items():
         print(f"{key:36s} {value}")

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import lock, registry
-from crawler.runner import LOCAL, UNTHROTTLED, replica_columns, run_crawl
+from crawler.runner import LOCAL, replica_columns, run_crawl
 from govreports.truth import differences, wrong_values
 from parsers import store
 from parsers.decode import charset_from_content_type
@@ -83,10 +83,6 @@ def locked(db) -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)  # releases it; a crash releases it as well
-
-
-def last_run(db) -> dict | None:
-    return next(db["crawl_runs"].rows_where(order_by="id desc", limit=1), None) if "crawl_runs" in db.table_names() else None
 
 
 def stored_records(db, sources: set[str] | None = None) -> dict[str, dict]:
@@ -178,19 +174,6 @@ def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, sett
                            log_file=log_file, lock_fd=lock_fd)
         seconds = time.monotonic() - started
     return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation)
-
-
-def crawl_benchmark(out_dir: str | Path) -> dict:
-    """`crawl_pages_per_s` and `crawl_seconds` (for output/bench.json): the replica crawled
-    into a fresh database with politeness off, timed by Scrapy from the first request to
-    the last item, so that interpreter start-up is not counted."""
-    out_dir = Path(out_dir)
-    db_path = out_dir / "bench.db"
-    for leftover in out_dir.glob("bench.db*"):
-        leftover.unlink()
-    crawl_replica(db_path, out_dir / "replica", settings=UNTHROTTLED)
-    run = last_run(store.open_db(db_path))
-    return {"crawl_pages_per_s": round(run["responses"] / run["seconds"], 1), "crawl_seconds": round(run["seconds"], 2)}
 
 
 def run_counts(row: dict) -> str:

@@ -55,19 +55,22 @@ def _create(db):
         }, foreign_keys=[("report_id", "reports", "id")])
         db["cells"].create_index(["report_id"])
         db["cells"].create_index(["table_name", "row_key", "col_key"])
-    _add_crawl_columns(db)
+    _add_later_columns(db)
 
 
-# Columns the incremental crawl keeps, added to databases made before they existed, and
-# the index it finds a page's documents by.
-CRAWL_COLUMNS = {
+# Columns added after the first tables were made, also added to databases made before them,
+# and the index the incremental crawl finds a page's documents by.
+LATER_COLUMNS = {
     "documents": {"site": str, "verified_at": str},  # the registry site it was listed by; last seen as these bytes
-    "reports": {"vanished_at": str},  # when its page was gone from its site's listing: marked, never deleted
+    "reports": {
+        "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
+        "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
+    },
 }
 
 
-def _add_crawl_columns(db):
-    for table, columns in CRAWL_COLUMNS.items():
+def _add_later_columns(db):
+    for table, columns in LATER_COLUMNS.items():
         if table in db.table_names():
             missing = {name: kind for name, kind in columns.items() if name not in db[table].columns_dict}
             for name, kind in missing.items():
@@ -167,6 +170,7 @@ def save_report(db, parsed, document_sha256: str) -> str:
         "traditional": int(record["traditional"]), "encoding": record["encoding"],
         "problems": json.dumps(record["problems"], ensure_ascii=False),
         "problem_count": len(record["problems"]), "text": parsed.text, "record_sha256": digest,
+        "figures_from": record.get("figures_from"),
         "current": 1, "parsed_at": now(), "parser_version": PARSER_VERSION,
     }
     with db.atomic():
