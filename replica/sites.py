@@ -5,6 +5,12 @@ its dataproxy, an unbranded site) plus the Big5 gateway copy of the TRS column. 
 pages are built up front from (seed, reports, generation), so two runs serve identical
 bytes and a crawl can be replayed. Generation 2 is the same portal one publication round
 later: the changes are chosen here, once per seed, and the truth follows them.
+
+With `attachments=True` the sites also publish reports as files, as many agencies do
+(PORTALS.md): "详见附件" stubs linking a PDF, a scan, a DOCX (once under a .wps name), a real
+.doc, an HTML file named .doc, an .xls and a JPEG, each in its family's URL shape, and one
+full page that links a PDF of itself. Those reports come on top of the generated ones, except
+the .doc and .xls fixtures' own two reports, which they replace when the pool holds them.
 """
 from __future__ import annotations
 
@@ -18,12 +24,15 @@ import random
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
+from replica.attachments import (render_docx, render_image, render_pdf, render_scanned_pdf, sample_doc, sample_xls,
+                                 stub_page)
 from replica.generator import TEXT_LAYOUTS, generate, render_html, render_text, traditional
 
 # One loopback address per site, in the order build_portal returns the sites.
 HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+SITE_KEYS = ("replica-trs", "replica-hanweb", "replica-generic")  # as crawler/sites.toml registers them
 NEW_REPORTS = 5          # reports the second round publishes
 REVISION = 10            # what the second round adds to a revised report's 行政许可 decisions
 CST = datetime.timezone(datetime.timedelta(hours=8))
@@ -32,7 +41,9 @@ SEEDS_DIR = Path(__file__).with_name("seeds")
 TRS_COLUMN, TRS_PAGE_SIZE = "/xxgk/ndbg", 12
 HANWEB_COLUMN_ID, HANWEB_UNIT_ID, HANWEB_EMBEDDED, HANWEB_PER_PAGE = 1234, "423656", 45, 15
 HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
+HANWEB_DOWNLOAD = "/module/download/downfile.jsp"
 GENERIC_COLUMN, GENERIC_PAGE_SIZE = "/ndbg", 15
+GENERIC_FILES, GENERIC_OLD_FILES = "/ndbg/files", "/uploadfile"
 
 ROBOTS = "User-agent: *\nDisallow: /search/\n"
 META_CHARSET = re.compile(r'<meta http-equiv="Content-Type" content="text/html; charset=[^"]*">\n?')
@@ -52,6 +63,10 @@ class Page:
 NOT_FOUND = Page(b"<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
                  b"<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
                  b"</body>\r\n</html>\r\n", status=404)
+
+
+FOUND = (b"<html>\r\n<head><title>302 Found</title></head>\r\n<body>\r\n<center><h1>302 Found</h1></center>\r\n"
+         b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
 
 class Site:
@@ -86,10 +101,13 @@ class HanwebSite(Site):
         super().__init__(*args, **kwargs)
         self.webname = webname
         self.records: list[str] = []  # <li> rows, newest first
+        self.files: dict[str, Page] = {}  # by the downfile.jsp `filename` parameter
 
     def respond(self, path: str, form: dict[str, str]) -> Page:
         if unquote(path) == HANWEB_PROXY:
             return self.dataproxy(form)
+        if unquote(path) == HANWEB_DOWNLOAD:
+            return self.files.get(form.get("filename", ""), NOT_FOUND)
         return super().respond(path, form)
 
     def dataproxy(self, form: dict[str, str]) -> Page:
@@ -271,7 +289,8 @@ def gbk_page(markup: str, last_modified: datetime.datetime, salt: bytes = b"", *
                 last_modified=last_modified, etag_salt=salt)
 
 
-def build_trs(site: Site, reports: list[Published], seed: int, round_time: datetime.datetime) -> list[dict]:
+def build_trs(site: Site, reports: list[Published], seed: int, round_time: datetime.datetime,
+              filed: list["Filed"]) -> list[dict]:
     """Static column pages with createPageHTML paging, news rows mixed in, a 加速乐-blocked row,
     and the Big5 gateway copy of the whole column."""
     rows, truths = [], []
@@ -285,6 +304,11 @@ def build_trs(site: Site, reports: list[Published], seed: int, round_time: datet
         line["mirror_url"] = site.url(gate + path)
         truths.append(line)
         rows.append((truth["published_on"], path, truth["title"]))
+    for item in filed:
+        path, line = trs_filed(site, item, seed)
+        line["mirror_url"] = site.url(gate + path)
+        truths.append(line)
+        rows.append((item.report.truth["published_on"], path, item.report.truth["title"]))
     for number, (title, date) in enumerate(TRS_NEWS):
         path = f"{TRS_COLUMN}/{date[:7].replace('-', '')}/t{date.replace('-', '')}_{3_000_000 + number * 7919}.html"
         site.pages[path] = gbk_page(trs_news(title, date), cst_midnight(date))
@@ -387,18 +411,27 @@ def hanweb_row(path: str, title: str, date: str) -> str:
             f"<span>{date}</span></li>")
 
 
-def build_hanweb(site: HanwebSite, reports: list[Published], seed: int, round_time: datetime.datetime) -> list[dict]:
+def hanweb_path(seed: int, report: Published) -> str:
+    year, month, day = (int(part) for part in report.truth["published_on"].split("-"))
+    return f"/art/{year}/{month}/{day}/art_{HANWEB_COLUMN_ID}_{doc_id(seed, report.index, 500_000)}.html"
+
+
+def build_hanweb(site: HanwebSite, reports: list[Published], seed: int, round_time: datetime.datetime,
+                 filed: list["Filed"]) -> list[dict]:
     """Column page embedding the first 45 records, the rest via the dataproxy; one 瑞数-blocked
     record. robots.txt is left to the HTML 404, as on many Hanweb sites."""
     rows, truths = [], []
     for report in reports:
-        year, month, day = (int(part) for part in report.truth["published_on"].split("-"))
-        path = f"/art/{year}/{month}/{day}/art_{HANWEB_COLUMN_ID}_{doc_id(seed, report.index, 500_000)}.html"
+        path = hanweb_path(seed, report)
         truth = {**report.truth, "encoding": "utf-8"}
         site.pages[path] = Page(render_html(truth, style="hanweb", seed=seed * 10_000 + report.index).encode(),
                                 last_modified=report.last_modified, etag_salt=report.etag_salt)
         truths.append(truth_line(site, path, report, "utf-8", "html:hanweb"))
         rows.append((truth["published_on"], path, truth["title"]))
+    for item in filed:
+        path, line = hanweb_filed(site, item, seed)
+        truths.append(line)
+        rows.append((item.report.truth["published_on"], path, item.report.truth["title"]))
     title, date, path = HANWEB_BLOCKED
     cd = hashlib.sha256(f"ruishu|{seed}".encode()).hexdigest()
     site.pages[path] = Page(RUISHU_CHALLENGE.format(cd=cd).encode(), status=412,
@@ -493,7 +526,8 @@ def simple_page(title: str, lines: list[str], wrapper: str) -> str:
 """
 
 
-def build_generic(site: Site, reports: list[Published], seed: int, round_time: datetime.datetime) -> list[dict]:
+def build_generic(site: Site, reports: list[Published], seed: int, round_time: datetime.datetime,
+                  filed: list["Filed"]) -> list[dict]:
     """Plain links paged by 下一页, two URL shapes, every encoding mistake of PORTALS.md, text
     dumps wrapped in pages, the five real seed reports, and a soft 404."""
     rows, truths = [], []
@@ -522,6 +556,10 @@ def build_generic(site: Site, reports: list[Published], seed: int, round_time: d
                                 etag_salt=report.etag_salt)
         truths.append(truth_line(site, path, report, codec, rendered_as))
         rows.append((report.truth["published_on"], path, report.truth["title"]))
+    for item in filed:
+        path, line = generic_filed(site, item, seed)
+        truths.append(line)
+        rows.append((item.report.truth["published_on"], path, item.report.truth["title"]))
     for seed_file in sorted(SEEDS_DIR.glob("*.txt")):
         text = seed_file.read_text(encoding="utf-8")
         lines = text.splitlines()
@@ -581,26 +619,186 @@ def generic_listing(rows: list[tuple], number: int, pages: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Reports published as files
+
+# (site family, what the file's bytes are, the extension its name has, how the site presents it):
+# "stub" is a 详见附件 page linking the file, "page" the full report page linking it as well,
+# "redirect" a stub whose link is an old URL that 302s to the file.
+FILE_CASES = (
+    ("trs", "pdf", "pdf", "stub"),
+    ("trs", "scanned_pdf", "pdf", "stub"),
+    ("trs", "docx", "wps", "stub"),
+    ("trs", "pdf", "pdf", "page"),
+    ("hanweb", "docx", "docx", "stub"),
+    ("hanweb", "doc", "doc", "stub"),
+    ("hanweb", "html", "doc", "stub"),
+    ("generic", "xls", "xls", "stub"),
+    ("generic", "pdf", "pdf", "redirect"),
+    ("generic", "jpeg", "jpg", "stub"),
+)
+IMAGE_KINDS = {"scanned_pdf", "jpeg"}
+# What a truth drops when its report is only pixels: a grader must expect no figures from it.
+FIGURE_KEYS = ("template", "active", "applications", "review_litigation", "narrative", "blank_cells",
+               "inconsistent", "variant", "problems")
+# The fixtures were made once from reports 9 and 10 of seed 2024 (see attachments.sample_doc).
+FIXTURES = {"doc": (sample_doc, 9), "xls": (sample_xls, 10)}
+FILE_RENDERERS = {
+    "pdf": render_pdf,
+    "scanned_pdf": render_scanned_pdf,
+    "docx": render_docx,
+    "jpeg": lambda truth, seed: render_image(truth, seed, image_format="JPEG"),
+    "html": lambda truth, seed: render_html({**truth, "encoding": "utf-8"}, style="generic", seed=seed).encode(),
+}
+# By extension, as a static web server maps them; an unknown one (.wps) is octet-stream.
+CONTENT_TYPES = {
+    "pdf": "application/pdf", "doc": "application/msword", "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "wps": "application/octet-stream", "jpg": "image/jpeg",
+}
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A report published as a file, and how its site presents it."""
+    report: Published
+    family: str
+    kind: str        # what the bytes are
+    extension: str   # what the file's name says they are
+    page: str        # "stub", "page" or "redirect", as in FILE_CASES
+    body: bytes
+
+    @property
+    def name(self) -> str:
+        """The human file name: the link text, and the Content-Disposition name where one is sent."""
+        scan = "（图片版）" if self.kind in IMAGE_KINDS else ""
+        return f"{self.report.truth['title']}{scan}.{self.extension}"
+
+    def served(self, content_type: str, disposition: str | None = None) -> Page:
+        headers = (("Content-Disposition", disposition),) if disposition else ()
+        return Page(self.body, content_type, headers=headers, last_modified=self.report.last_modified)
+
+
+def file_reports(seed: int, pool: list[dict]) -> list[Filed]:
+    """One report per FILE_CASES row: a fixture's own report, else a fresh one from beyond the pool
+    whose title the files' font can print (it has no glyph beyond the BMP, see replica.attachments)."""
+    fixture_truths = generate(2024, max(index for _load, index in FIXTURES.values()) + 1)
+    taken = {(fixture_truths[index]["agency"], fixture_truths[index]["year"]) for _load, index in FIXTURES.values()}
+    fresh = (truth for truth in unique_reports(seed, len(pool) + 2 * len(FILE_CASES))[len(pool):]
+             if (truth["agency"], truth["year"]) not in taken and max(map(ord, truth["title"])) < 0x10000)
+    filed = []
+    for number, (family, kind, extension, page) in enumerate(FILE_CASES):
+        index = len(pool) + number
+        if kind in FIXTURES:
+            load, source = FIXTURES[kind]
+            truth, body = fixture_truths[source], load()[0]
+        else:
+            truth = next(fresh)
+            body = FILE_RENDERERS[kind](truth, seed * 10_000 + index)
+        modified = datetime.datetime.fromisoformat(truth["published_on"] + "T09:00:00+08:00")
+        filed.append(Filed(Published(index, number, truth, modified), family, kind, extension, page, body))
+    return filed
+
+
+def disposition(name: str, plain_name: str | None = None) -> str:
+    """RFC 6266: the Chinese name as filename*, an ASCII name (where the server has one) for old clients."""
+    plain = f'; filename="{plain_name}"' if plain_name else ""
+    return f"attachment{plain}; filename*=UTF-8''{quote(name)}"
+
+
+def filed_line(site: Site, path: str, item: Filed, encoding: str, link: str, file_path: str) -> dict:
+    """The truth of a filed report: its page's URL, where the file is linked and served, and what it is.
+    An image-only report keeps its names and dates but no figures."""
+    rendered_as = f"html:{site.family}+{item.kind}" if item.page == "page" else f"stub:{item.kind}.{item.extension}"
+    line = {**truth_line(site, path, item.report, encoding, rendered_as),
+            "attachment_urls": [site.url(link)], "attachment_files": [site.url(file_path)],
+            "attachment_names": [item.name], "attachment_kind": item.kind}
+    if item.kind in IMAGE_KINDS:
+        return {key: value for key, value in line.items() if key not in FIGURE_KEYS} | {"kind": "image_only"}
+    return line
+
+
+def with_attachment(markup: str, link: str, name: str) -> str:
+    """A full report page that also links its file, in a 附件 box under the text."""
+    box = f'<div class="fujian"><p>附件：<a href="{html.escape(link)}">{html.escape(name)}</a></p></div>\n'
+    return markup.replace('<div class="article-tools">', box + '<div class="article-tools">', 1)
+
+
+def trs_filed(site: Site, item: Filed, seed: int) -> tuple[str, dict]:
+    """The page in the month folder, the file beside it as P0<date><12 digits>, linked relatively with
+    the human name as link text; served as a static file (no Content-Disposition)."""
+    path = trs_path(seed, item.report)
+    folder = path.rsplit("/", 1)[0]
+    number = int(hashlib.md5(f"P0|{seed}|{item.report.index}".encode()).hexdigest(), 16) % 10**12
+    file_name = f"P0{item.report.truth['published_on'].replace('-', '')}{number:012d}.{item.extension}"
+    site.pages[f"{folder}/{file_name}"] = item.served(CONTENT_TYPES[item.extension])
+    truth = {**item.report.truth, "encoding": "gb18030"}
+    if item.page == "page":
+        markup = with_attachment(render_html(truth, style="trs", seed=seed * 10_000 + item.report.index),
+                                 f"./{file_name}", item.name)
+    else:
+        markup = stub_page(truth, f"./{file_name}", item.name).replace('<meta charset="utf-8">',
+                                                                      '<meta charset="gb2312">', 1)
+    site.pages[path] = gbk_page(markup, item.report.last_modified)
+    return path, filed_line(site, path, item, "gb18030", f"{folder}/{file_name}", f"{folder}/{file_name}")
+
+
+def hanweb_filed(site: HanwebSite, item: Filed, seed: int) -> tuple[str, dict]:
+    """A stub at an /art/ URL linking downfile.jsp?classid=0&filename=<32 hex>.<ext>, which answers
+    octet-stream with the Chinese name in Content-Disposition."""
+    path = hanweb_path(seed, item.report)
+    file_name = f"{hashlib.md5(f'downfile|{seed}|{item.report.index}'.encode()).hexdigest()}.{item.extension}"
+    site.files[file_name] = item.served("application/octet-stream", disposition(item.name, file_name))
+    link = f"{HANWEB_DOWNLOAD}?classid=0&filename={file_name}"
+    site.pages[path] = Page(stub_page(item.report.truth, link, item.name).encode(),
+                            last_modified=item.report.last_modified)
+    return path, filed_line(site, path, item, "utf-8", link, link)
+
+
+def generic_filed(site: Site, item: Filed, seed: int) -> tuple[str, dict]:
+    """A stub with a plain link to the file under its Chinese name, or to an old numbered URL that
+    302s to where the file now is."""
+    path = generic_path(seed, item.report)
+    month = item.report.truth["published_on"][:7].replace("-", "")
+    if item.page == "redirect":
+        number = doc_id(seed, item.report.index, 60_000)
+        file_path = f"{GENERIC_FILES}/{month}/{number}.{item.extension}"
+        link = f"{GENERIC_OLD_FILES}/{number}.{item.extension}"
+        site.pages[link] = Page(FOUND, status=302, headers=(("Location", site.url(file_path)),))
+    else:
+        file_path = f"{GENERIC_FILES}/{month}/{item.name}"
+        link = quote(file_path)
+    site.pages[file_path] = item.served(CONTENT_TYPES[item.extension], disposition(item.name))
+    site.pages[path] = Page(stub_page(item.report.truth, link, item.name).encode(),
+                            last_modified=item.report.last_modified)
+    return path, filed_line(site, path, item, "utf-8", link, quote(file_path))
+
+
+# ---------------------------------------------------------------------------------------------
 # The portal
 
 
-def build_portal(*, seed: int, reports: int, generation: int, port: int) -> tuple[list[Site], list[dict]]:
-    """The sites (in HOSTS order, ready to serve on `port`) and the truth of every report served."""
+def build_portal(*, seed: int, reports: int, generation: int, port: int,
+                 attachments: bool = False) -> tuple[list[Site], list[dict]]:
+    """The sites (in HOSTS order, ready to serve on `port`) and the truth of every report served.
+    With `attachments`, the filed reports too (see FILE_CASES)."""
     pool = unique_reports(seed, reports + NEW_REPORTS)
     plan = Round.plan(pool, seed)
     latest = max(datetime.date.fromisoformat(truth["published_on"]) for truth in pool)
     round_time = datetime.datetime.combine(latest + datetime.timedelta(days=generation),
                                            datetime.time(10, tzinfo=CST))
     families = family_of(pool)
-    published = publish(pool, families, plan, generation, round_time)
+    filed = file_reports(seed, pool) if attachments else []
+    replaced = {(item.report.truth["agency"], item.report.truth["year"]) for item in filed}
+    published = [report for report in publish(pool, families, plan, generation, round_time)
+                 if (report.truth["agency"], report.truth["year"]) not in replaced]
     # Keys, agencies and regions as crawler/sites.toml registers the replica sites.
-    trs = Site("replica-trs", "trs", "复制门户 拓尔思站", "本地", HOSTS[0], port, f"{TRS_COLUMN}/index.html")
-    hanweb = HanwebSite("replica-hanweb", "hanweb", "复制门户 大汉站", "本地", HOSTS[1], port,
+    trs = Site(SITE_KEYS[0], "trs", "复制门户 拓尔思站", "本地", HOSTS[0], port, f"{TRS_COLUMN}/index.html")
+    hanweb = HanwebSite(SITE_KEYS[1], "hanweb", "复制门户 大汉站", "本地", HOSTS[1], port,
                         f"/col/col{HANWEB_COLUMN_ID}/index.html", webname="示范市人民政府")
-    generic = Site("replica-generic", "generic", "复制门户 通用站", "本地", HOSTS[2], port,
+    generic = Site(SITE_KEYS[2], "generic", "复制门户 通用站", "本地", HOSTS[2], port,
                    f"{GENERIC_COLUMN}/index.html")
     truth = []
     for site, build in ((trs, build_trs), (hanweb, build_hanweb), (generic, build_generic)):
         mine = [report for report in published if families[report.index] == site.family]
-        truth += build(site, mine, seed, round_time)
+        truth += build(site, mine, seed, round_time, [item for item in filed if item.family == site.family])
     return [trs, hanweb, generic], truth

@@ -1,11 +1,13 @@
 """The replica portal behaves like the real portals PORTALS.md describes, over real HTTP.
 
 These tests speak plain urllib to it, never the project's crawler or parser: they pin the
-replica itself (paging, encodings, revalidation, blocking, robots, the truth file and the
-second publication round), so a failing end-to-end crawl can be blamed on the right side.
+replica itself (paging, encodings, revalidation, blocking, robots, the truth file, the
+second publication round and the reports published as files), so a failing end-to-end crawl
+can be blamed on the right side. Injected faults are pinned in test_replica_faults.py.
 """
 import html
 import http.client
+import io
 import json
 import math
 import re
@@ -14,10 +16,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from replica.attachments import sample_doc, sample_xls
 from replica.generator import traditional
 from replica.server import Replica
 
@@ -382,3 +386,139 @@ def test_second_round_differs_exactly_as_specified(replica, truth, round2):
                  for r in hanweb_records(round2)[2] for h in re.findall(r'href="([^"]+)"', r)})
     assert removed_url not in listed
     assert {line["url"] for line in later} <= listed
+
+
+# ---- reports published as files (attachments=True) ------------------------------------------
+
+MAGIC = {"pdf": b"%PDF-", "scanned_pdf": b"%PDF-", "docx": b"PK\x03\x04", "doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+         "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "jpeg": b"\xff\xd8\xff", "html": b"<!DOCTYPE html>"}
+FIGURES = ("template", "active", "applications", "review_litigation", "narrative")
+
+
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory):
+    with Replica(out_dir=tmp_path_factory.mktemp("filed"), attachments=True) as running:
+        yield running, [line for line in read_truth(running) if "attachment_urls" in line]
+
+
+def path_of(url):
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def test_filed_reports_cover_every_kind_on_top_of_the_pages(replica, truth, filed):
+    running, lines = filed
+    everything = read_truth(running)
+    assert {line["attachment_kind"] for line in lines} == set(MAGIC)
+    assert {"stub:docx.wps", "stub:html.doc", "html:trs+pdf"} <= {line["rendered_as"] for line in lines}
+    assert {line["site"] for line in lines} == {"replica-trs", "replica-hanweb", "replica-generic"}
+    generated = [line for line in everything if line.get("kind") != "seed"]
+    assert len(generated) == len([t for t in truth if t.get("kind") != "seed"]) - 2 + len(lines) >= 200
+    assert len({(line["agency"], line["year"]) for line in generated}) == len(generated)
+    # The .doc and .xls fixtures' reports are in seed 2024's pool: their files replace those pages.
+    pages = {path_of(line["url"]) for line in truth}
+    kept = {path_of(line["url"]) for line in everything if "attachment_urls" not in line}
+    assert kept <= pages and len(pages - kept) == 2
+    assert not any("attachment_urls" in line for line in truth)  # off by default
+    for line in lines:
+        assert len(line["attachment_urls"]) == len(line["attachment_files"]) == len(line["attachment_names"]) == 1
+        if line["attachment_kind"] in ("scanned_pdf", "jpeg"):
+            assert line["kind"] == "image_only" and not set(FIGURES) & set(line)
+            assert "（图片版）" in line["attachment_names"][0]
+        else:
+            assert "kind" not in line and set(FIGURES) <= set(line)
+    for kind, load in (("doc", sample_doc), ("xls", sample_xls)):
+        saved = load()[1]
+        line = next(line for line in lines if line["attachment_kind"] == kind)
+        assert {key: line[key] for key in saved} == saved
+
+
+def disposition_name(headers):
+    found = re.search(r"filename\*=UTF-8''([^;\s]+)", headers.get("Content-Disposition", ""))
+    return urllib.parse.unquote(found.group(1)) if found else None
+
+
+def test_files_are_served_with_their_bytes_and_headers(filed):
+    running, lines = filed
+    for line in lines:
+        kind, name = line["attachment_kind"], line["attachment_names"][0]
+        status, headers, body = fetch(line["attachment_urls"][0])
+        assert status == 200 and body.startswith(MAGIC[kind]), line["rendered_as"]
+        assert int(headers["Content-Length"]) == len(body) and headers["ETag"] and headers["Last-Modified"]
+        if line["site"] == "replica-trs":  # static files: the type by extension, the name in the link only
+            expected = "application/octet-stream" if name.endswith(".wps") else "application/pdf"
+            assert headers["Content-Type"] == expected and "Content-Disposition" not in headers
+        elif line["site"] == "replica-hanweb":  # downfile.jsp: octet-stream, both names in the disposition
+            hex_name = urllib.parse.parse_qs(urllib.parse.urlsplit(line["attachment_urls"][0]).query)["filename"][0]
+            assert headers["Content-Type"] == "application/octet-stream"
+            assert f'filename="{hex_name}"' in headers["Content-Disposition"] and disposition_name(headers) == name
+        else:
+            assert headers["Content-Type"] in ("application/pdf", "application/vnd.ms-excel", "image/jpeg")
+            assert disposition_name(headers) == name
+        if kind == "docx":
+            assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(body)).namelist()
+        if kind in ("doc", "xls"):
+            assert body == (sample_doc if kind == "doc" else sample_xls)()[0]
+        if kind == "pdf":
+            assert b"/ToUnicode" in body
+        if kind == "scanned_pdf":
+            assert b"/Font" not in body and b"/Image" in body
+        if kind == "html":
+            assert html.escape(line["title"]) in body.decode("utf-8")
+
+
+def test_files_revalidate_like_pages(filed):
+    for line in filed[1]:
+        url = line["attachment_files"][0]
+        _status, headers, _body = fetch(url)
+        assert fetch(url, {"If-None-Match": headers["ETag"]})[0] == 304
+        assert fetch(url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+        assert fetch(url, {"If-None-Match": '"stale"'})[0] == 200
+
+
+SHAPES = {
+    "replica-trs": r"\./P0(\d{8})\d{12}\.(?:pdf|wps)",
+    "replica-hanweb": r"/module/download/downfile\.jsp\?classid=0&amp;filename=[0-9a-f]{32}\.(?:docx|doc)",
+    "replica-generic": r"/ndbg/files/\d{6}/[^\"/]+\.(?:xls|jpg)|/uploadfile/\d+\.pdf",
+}
+
+
+def test_pages_link_their_files_in_the_family_shape(filed):
+    for line in filed[1]:
+        status, _headers, body = fetch(line["url"])
+        markup = body.decode(line["encoding"])
+        name = line["attachment_names"][0]
+        [(href, text)] = [(href, text) for href, text in re.findall(r'<a href="([^"]+)">([^<]*)</a>', markup)
+                          if html.unescape(text) == name]
+        assert status == 200 and re.fullmatch(SHAPES[line["site"]], href), href
+        assert urllib.parse.urljoin(line["url"], html.unescape(href)) == line["attachment_urls"][0]
+        if line["site"] == "replica-trs":
+            assert re.fullmatch(SHAPES["replica-trs"], href).group(1) == line["published_on"].replace("-", "")
+            assert line["attachment_urls"][0].rsplit("/", 1)[0] == line["url"].rsplit("/", 1)[0]
+        if line["rendered_as"].startswith("stub:"):
+            assert "详见附件" in markup and "<table" not in markup
+        else:  # the page that carries the tables and a PDF of itself: one truth line for both
+            assert "<table" in markup and line["attachment_kind"] == "pdf"
+
+
+def test_the_old_link_redirects_to_the_file(filed):
+    [line] = [line for line in filed[1] if line["attachment_urls"] != line["attachment_files"]]
+    parts = urllib.parse.urlsplit(line["attachment_urls"][0])
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", parts.path)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 302 and response.headers["Location"] == line["attachment_files"][0]
+    assert re.fullmatch(r"http://[\d.:]+/ndbg/files/\d{6}/\d+\.pdf", line["attachment_files"][0])
+    assert fetch(line["attachment_urls"][0])[2].startswith(b"%PDF-")
+
+
+def test_filed_pages_are_listed_like_the_others(filed):
+    running, lines = filed
+    base = site(running, "replica-hanweb")["column_url"]
+    listed = ({url for url, _title in trs_rows(running)} | {url for url, _text in generic_links(running)}
+              | {urllib.parse.urljoin(base, h) for r in hanweb_records(running)[2] for h in re.findall(r'href="([^"]+)"', r)})
+    assert {line["url"] for line in lines} <= listed
+    trs = [line for line in lines if line["site"] == "replica-trs"]
+    assert all(fetch(line["mirror_url"])[0] == 200 for line in trs)
