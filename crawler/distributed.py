@@ -46,7 +46,7 @@ from crawler.extensions import CrawlRuns
 from crawler.items import BlockedPage, NotModified, ReportPage
 from parsers import store
 from parsers.decode import charset_from_content_type
-from parsers.record import parse_document
+from parsers.record import parse_document, parse_with_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,8 @@ def worker_settings(redis_url: str) -> dict[str, str]:
             "crawler.middlewares.Revalidate": 560,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetry": 550,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.middlewares.LoopSafeRedirect": 600,
             "crawler.distributed.SharedThrottle": 950,  # last before the download: waits as little as it can
         }),
     }
@@ -301,11 +303,17 @@ class SharedThrottle:
         return None
 
 
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
 def encode_item(item) -> bytes:
-    """A fetched page as it travels to the ingest: JSON, the body in base64."""
+    """A fetched page as it travels to the ingest: JSON, the bodies (its attachments' too) in base64."""
     if isinstance(item, ReportPage):  # as fetched: the ingest fills in the rest
         record = {"site": item.site, "url": item.url, "headers": item.headers, "fetched_at": item.fetched_at,
-                  "body": base64.b64encode(item.body).decode()}
+                  "body": _b64(item.body), "document_sha256": item.document_sha256,
+                  "attachments": [{**asdict(attachment), "body": _b64(attachment.body)}
+                                  for attachment in item.attachments]}
     else:
         record = asdict(item)
     return json.dumps({"item": type(item).__name__, **record}, ensure_ascii=False).encode()
@@ -427,18 +435,51 @@ class Ingest:
         if kind == NotModified.__name__:
             store.confirm_document(self.db, record["document_sha256"], headers=record["headers"],
                                    verified_at=record["fetched_at"])
+            for attachment in record.get("attachments") or []:
+                store.confirm_document(self.db, attachment["document_sha256"], headers=attachment["headers"],
+                                       verified_at=attachment["fetched_at"])
             self.counts.update(["unchanged", "not_modified"])
         else:
             self.counts[self.store_page(record)] += 1
         publish_stored(self.server, self.db, record["url"])
 
     def store_page(self, record: dict) -> str:
-        body = base64.b64decode(record["body"])
-        digest = store.save_document(self.db, body, url=record["url"], headers=record["headers"],
-                                     fetched_at=record["fetched_at"], site=record["site"])
-        if store.has_report(self.db, digest):  # fetched again after a worker died, or re-stamped
+        """As the item pipelines store a page: the page and its attachments (详见附件) as one report."""
+        if record.get("body") is None:  # a 304 to the page, whose attachments changed
+            digest = record["document_sha256"]
+            store.confirm_document(self.db, digest, headers=record["headers"], verified_at=record["fetched_at"])
+            body = store.load_document(self.db, digest)
+        else:
+            body = base64.b64decode(record["body"])
+            digest = store.save_document(self.db, body, url=record["url"], headers=record["headers"],
+                                         fetched_at=record["fetched_at"], site=record["site"])
+        files = []
+        for attachment in record.get("attachments") or []:
+            if attachment["body"] is None:
+                store.confirm_document(self.db, attachment["document_sha256"], headers=attachment["headers"],
+                                       verified_at=attachment["fetched_at"])
+                data = store.load_document(self.db, attachment["document_sha256"])
+            else:
+                data = base64.b64decode(attachment["body"])
+                attachment["document_sha256"] = store.save_attachment(
+                    self.db, data, url=attachment["url"], file_name=attachment["name"], headers=attachment["headers"],
+                    fetched_at=attachment["fetched_at"], site=record["site"])
+            files.append((attachment, data))
+        stored = [row["sha256"] for row in store.attachments_of(self.db, digest)]
+        if store.has_report(self.db, digest) and stored == [a["document_sha256"] for a, _ in files]:
+            # fetched again after a worker died, or re-stamped
             store.confirm_document(self.db, digest, headers=record["headers"], verified_at=record["fetched_at"])
             return "unchanged"
-        content_type = next((v for k, v in record["headers"].items() if k.lower() == "content-type"), None)
-        parsed = parse_document(body, record["url"], http_charset=charset_from_content_type(content_type))
-        return store.save_report(self.db, parsed, digest)
+        parsed = parse_document(body, record["url"], http_charset=charset_from_content_type(_content_type(record)))
+        if not files:
+            return store.save_report(self.db, parsed, digest)
+        parsed = parse_with_attachments(parsed, [
+            parse_document(data, attachment["url"], http_charset=charset_from_content_type(_content_type(attachment)))
+            for attachment, data in files])
+        return store.save_report_with_attachments(self.db, parsed, digest, [
+            {"link": a["link"], "url": a["url"], "sha256": a["document_sha256"], "file_name": a["name"]}
+            for a, _ in files])
+
+
+def _content_type(record: dict) -> str | None:
+    return next((v for k, v in record["headers"].items() if k.lower() == "content-type"), None)

@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from crawler import lock
+from crawler import lock, storage
 from parsers import store
 
 logger = logging.getLogger(__name__)
@@ -27,11 +27,15 @@ class DatabaseLock:
     def __init__(self, crawler):
         db = crawler.settings["GOVREPORTS_DB"]
         self.error = None
+        self.reason = "locked"
         if lock.inherited(db) is None:
             try:
                 lock.acquire(db)
             except lock.Locked as error:
                 self.error = error
+            except OSError as error:  # no lock file can be made beside it: a read-only or full disk
+                self.error, self.reason = f"cannot write the database {db}: the lock file: {error}", "storage_failed"
+                crawler.stats.set_value("govreports/storage_error", self.error)
         # Held until the process ends: a crawl is one process (crawler.runner).
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
@@ -42,7 +46,7 @@ class DatabaseLock:
     def spider_opened(self) -> None:
         if self.error:
             logger.error("%s", self.error)
-            raise CloseSpider("locked")
+            raise CloseSpider(self.reason)
 
 
 class Workers:
@@ -65,9 +69,12 @@ class Workers:
         return cls(crawler)
 
     def spider_opened(self) -> None:
+        from crawler.orphans import die_with_parent
+
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["parsers.record"])
-        self.pool = ProcessPoolExecutor(self.count, mp_context=context)
+        # crawler.orphans first: a forkserver (and its workers) must not outlive a killed crawl.
+        context.set_forkserver_preload(["crawler.orphans", "parsers.record"])
+        self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=die_with_parent)
         self.pool.submit(int)  # start a worker while the first listings download
 
     def spider_closed(self) -> None:
@@ -93,11 +100,24 @@ COUNTS = {
     "not_modified": "govreports/not_modified",  # 304 to a revalidation
     "reports_vanished": "govreports/reports_vanished",
     "blocked": "govreports/blocked",
-    "offsite": "offsite/filtered",
+    "offsite": "offsite/filtered",  # of which non-public addresses:
+    "non_public": "offsite/non_public",
+    "attachments_fetched": "govreports/attachments_fetched",
+    "attachments_not_modified": "govreports/attachments_not_modified",
+    "fetch_failed": "govreports/fetch_failed",  # pages and files given up: retries spent, HTTP errors, loops
+    "retries": "retry/count",  # failures survived by trying again
 }
 # Summed into `errors`: report pages a pipeline stage failed on, refused Hanweb XML,
-# exceptions in spider callbacks, and downloads given up after their retries.
-ERRORS = ("govreports/errors", "spider_exceptions/count", "retry/max_reached")
+# exceptions in spider callbacks, pages and files not fetched (each logged with its URL by
+# the spider), and robots.txt files that could not be fetched.
+ERRORS = ("govreports/errors", "spider_exceptions/count", "govreports/fetch_failed")
+ERROR_PREFIXES = ("robotstxt/exception_count/",)
+
+
+def error_count(stats) -> int:
+    counts = stats.get_stats()
+    return sum(counts.get(stat, 0) for stat in ERRORS) + sum(
+        value for key, value in counts.items() if key.startswith(ERROR_PREFIXES))
 
 
 def failed_sites(stats) -> list[str]:
@@ -158,8 +178,19 @@ class CrawlRuns:
             return
         row = self.row(reason)
         if row["log_file"]:
-            Path(row["log_file"]).with_suffix(".json").write_text(json.dumps(row, indent=1) + "\n")
-        self.store(row)
+            try:
+                Path(row["log_file"]).with_suffix(".json").write_text(json.dumps(row, indent=1) + "\n")
+            except OSError as error:
+                logger.error("could not write the run's row beside its log: %s", error)
+        if reason == "storage_failed":
+            logger.error("crawl_runs: this run's row is not stored: the database cannot be written")
+            return
+        try:
+            self.store(row)
+        except Exception as error:
+            if not storage.is_storage_error(error):
+                raise
+            logger.error("crawl_runs: this run's row is not stored: %s", storage.message(self.crawler, error))
 
     def row(self, reason: str) -> dict:
         stats = self.crawler.stats
@@ -170,9 +201,10 @@ class CrawlRuns:
             "sites": ",".join(site.key for site in getattr(self.crawler.spider, "sites", ())),
             "finish_reason": reason,
             **{column: stats.get_value(stat, 0) for column, stat in COUNTS.items()},
-            "errors": sum(stats.get_value(stat, 0) for stat in ERRORS),
+            "errors": error_count(stats),
             "failed_sites": ",".join(failed_sites(stats)),
             "log_file": self.crawler.settings.get("LOG_FILE"),
+            "storage_error": stats.get_value("govreports/storage_error"),
         }
 
     def store(self, row: dict) -> None:

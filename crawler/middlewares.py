@@ -1,6 +1,7 @@
 """Downloader middlewares: the crawler's manners where Scrapy's own do not go far enough."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -10,36 +11,156 @@ from email.utils import parsedate_to_datetime
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IResolverSimple
+from zope.interface import implementer
 
 from parsers import store
 
 logger = logging.getLogger(__name__)
 
 
+class Refused(IgnoreRequest):
+    """A request the crawler will not send: to a host of no crawled site, or to a non-public address."""
+
+
+class RedirectFailed(IgnoreRequest):
+    """A redirect that leads nowhere: back to a URL of its own chain, or on past REDIRECT_MAX_TIMES."""
+
+
+def non_public(address: str) -> bool:
+    """Whether an IP address is loopback, private, link-local, multicast or otherwise not on the
+    public internet (IPv4-mapped IPv6 addresses are judged as their IPv4 address)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def literal_ip(host: str | None) -> str | None:
+    """The host if it is an IP address literal ([…] stripped), else None."""
+    if not host:
+        return None
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return host
+
+
+def local_hosts(spider) -> set[str]:
+    """Hosts of the sites configured as local (registry `local = true`, or a replica site):
+    the only ones that may be, or resolve to, loopback, private or link-local addresses."""
+    return set(getattr(spider, "local_hosts", None) or ())
+
+
 class SiteHostsOnly(OffsiteMiddleware):
-    """Requests go to the crawled sites' own hosts (the spider's `allowed_domains`), exactly.
+    """Requests go to the crawled sites' own hosts (the spider's `allowed_domains`), exactly,
+    and never to a non-public address unless the site is configured as local.
 
     Scrapy's filter lets `dont_filter` requests through (retries, robots.txt, redirects of
-    either) and admits subdomains; a crawler of government portals admits neither.
+    either) and admits subdomains; a crawler of government portals admits neither. A link or
+    a redirect to 127.0.0.1, 10.x, 192.168.x, 169.254.x (cloud metadata) or the like is
+    refused here when the host is an address literal, and by GuardedResolver when a name
+    resolves to one: a public portal must not make the crawler reach into its own network.
     """
 
     def process_request(self, request: Request) -> None:
+        host = urlparse_cached(request).hostname
         if not self.should_follow(request, self.crawler.spider):
-            host = urlparse_cached(request).hostname
             self.stats.inc_value("offsite/filtered")
-            logger.warning("not requesting %s: %r is not a host of the crawled sites", request.url, host)
-            raise IgnoreRequest(f"offsite host {host!r}")
+            logger.warning("not requesting %s: %r is not a host of the crawled sites%s", request.url, host,
+                           _redirected_from(request))
+            raise Refused(f"offsite host {host!r}")
+        address = literal_ip(host) or RESOLVED_NON_PUBLIC.get(host)
+        if address and non_public(address) and host not in local_hosts(self.crawler.spider):
+            self.stats.inc_value("offsite/filtered")
+            self.stats.inc_value("offsite/non_public")
+            logger.warning("not requesting %s: %s is not a public address, and the site is not configured as "
+                           "local%s", request.url, address, _redirected_from(request))
+            raise Refused(f"non-public address {address}")
+
+    def request_scheduled(self, request: Request, spider=None) -> None:
+        """Checked when downloaded, not when scheduled: a request dropped at scheduling never
+        reaches its errback, and a refused redirect is a failure the spider must count."""
 
     def get_host_regex(self, spider) -> re.Pattern[str]:
         hosts = getattr(spider, "allowed_domains", None) or []
         if not hosts:
             return re.compile(r"(?!)")  # no site, no host
         return re.compile("^(%s)$" % "|".join(re.escape(host) for host in hosts))
+
+
+def _redirected_from(request: Request) -> str:
+    chain = request.meta.get("redirect_urls")
+    return f" (redirected from {chain[0]})" if chain else ""
+
+
+class NonPublicAddress(DNSLookupError):
+    """A host name that resolves to a non-public address, for a site not configured as local."""
+
+
+# Names GuardedResolver refused, and the address each resolved to: SiteHostsOnly refuses their
+# next requests (the retry of the first one included) before they reach the resolver.
+RESOLVED_NON_PUBLIC: dict[str, str] = {}
+
+
+@implementer(IResolverSimple)
+class GuardedResolver:
+    """Scrapy's caching DNS resolver, refusing names of non-local sites that resolve to
+    non-public addresses (setting TWISTED_DNS_RESOLVER). The check is on the very address the
+    connection will use, so a name that changes its answer between two lookups gains nothing."""
+
+    def __init__(self, resolver, process):
+        # Scrapy builds the resolver with its CrawlerProcess, whose crawlers hold the spiders.
+        self.resolver, self.process = resolver, process
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        from scrapy.resolver import CachingThreadedResolver
+
+        return cls(CachingThreadedResolver.from_crawler(crawler, reactor), crawler)
+
+    def install_on_reactor(self) -> None:
+        self.resolver.reactor.installResolver(self)
+
+    def local(self) -> set[str]:
+        crawlers = getattr(self.process, "crawlers", None) or [self.process]
+        return set().union(*(local_hosts(getattr(crawler, "spider", None)) for crawler in crawlers))
+
+    def getHostByName(self, name: str, timeout=()):
+        def check(address: str) -> str:
+            if non_public(address) and name not in self.local():
+                RESOLVED_NON_PUBLIC[name] = address
+                logger.warning("not connecting to %s: it resolves to %s, not a public address, and the site is "
+                               "not configured as local", name, address)
+                raise NonPublicAddress(f"{name} resolves to the non-public address {address}")
+            return address
+
+        return self.resolver.getHostByName(name, timeout).addCallback(check)
+
+
+class LoopSafeRedirect(RedirectMiddleware):
+    """Scrapy's redirects, giving up at once on a loop (a redirect back to a URL of its own
+    chain) instead of bouncing until REDIRECT_MAX_TIMES, and with an exception of its own:
+    a redirect that leads nowhere is a failure of the page, counted as one, not a policy."""
+
+    def _redirect(self, redirected: Request, request: Request, reason) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in chain:
+            self.crawler.stats.inc_value("govreports/redirect_loops")
+            raise RedirectFailed(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
+        try:
+            return super()._redirect(redirected, request, reason)
+        except IgnoreRequest as error:
+            raise RedirectFailed(f"{error}: {' -> '.join([*chain, redirected.url])}") from None
 
 
 def retry_after(response: Response) -> float | None:
@@ -122,12 +243,19 @@ class Revalidate:
     Listing pages are never skipped nor conditional, and ask caches on the way to fetch them
     anew (Cache-Control: no-cache): they are what tells of new and removed reports. A page
     whose parse failed has no report, so it is fetched again whole.
+
+    Attachments (详见附件 files) of stored reports are never downloaded again unasked: each
+    request for one is conditional on its stored validators, whether its page came back
+    whole or as a 304 (then the page's request carries the stored attachments' links in
+    `govreports_attachments`, for the spider to revalidate them).
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.after = timedelta(days=crawler.settings.getfloat("GOVREPORTS_REVALIDATE_AFTER"))
         self.stored: dict[str, Stored] = {}
+        self.attachments: dict[str, Stored] = {}  # by the URL the bytes came from
+        self.page_attachments: dict[str, list[tuple[str, str | None]]] = {}  # page digest -> (link, name)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -140,16 +268,31 @@ class Revalidate:
             from crawler.distributed import stored_pages
 
             rows = stored_pages(self.crawler.settings)
+            attachments = []  # a distributed crawl revalidates pages only
         else:
-            db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
+            try:
+                db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
+            except Exception as error:
+                from crawler import storage
+
+                if not storage.is_storage_error(error):
+                    raise
+                return  # the item pipelines, opened first, have closed the crawl with the cause
             try:
                 rows = store.report_pages(db)
+                attachments = store.attachment_documents(db)
             finally:
                 db.close()
         for url, digest, headers, verified_at in rows:
             self.stored[url] = Stored.of(digest, json.loads(headers or "{}"), verified_at)
+        for page_digest, link, url, digest, headers, verified_at, name in attachments:
+            self.attachments[url] = Stored.of(digest, json.loads(headers or "{}"), verified_at)
+            self.page_attachments.setdefault(page_digest, []).append((link, name))
 
     def process_request(self, request: Request) -> None:
+        if request.meta.get("govreports_attachment"):
+            self._attachment(request)
+            return
         if not request.meta.get("govreports_report"):
             request.headers.setdefault("Cache-Control", "no-cache")
             return
@@ -161,8 +304,21 @@ class Revalidate:
             self.crawler.stats.inc_value("govreports/not_requested")
             raise Fresh(f"confirmed {stored.verified_at:%Y-%m-%d %H:%M}, not due: {request.url}")
         request.meta["govreports_document"] = stored.digest
+        request.meta["govreports_attachments"] = self.page_attachments.get(stored.digest, [])
         for name, value in stored.validators.items():
             request.headers.setdefault(name, value)
+
+    def _attachment(self, request: Request) -> None:
+        """Conditional on what is stored of this very URL; a redirect's next hop is judged anew."""
+        for name in ("If-None-Match", "If-Modified-Since"):
+            request.headers.pop(name, None)
+        request.meta.pop("govreports_document", None)
+        stored = self.attachments.get(request.url)
+        if stored is None:
+            return
+        request.meta["govreports_document"] = stored.digest
+        for name, value in stored.validators.items():
+            request.headers[name] = value
 
 
 @dataclass(frozen=True)

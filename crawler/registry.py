@@ -23,6 +23,9 @@ class Site:
     columns: tuple[str, ...] = ()
     # Column URLs are injected at run time (GOVREPORTS_COLUMNS), e.g. the replica's.
     replica: bool = False
+    # On a loopback, private or link-local address, and allowed to be (an intranet portal, the
+    # replica): the crawler refuses such addresses for every other site (crawler.middlewares).
+    local: bool = False
     # Hosts the crawl may request; default: the hosts of the columns.
     allowed_domains: tuple[str, ...] = ()
     # TRS: the page after index.html is index_1 on most sites, index_2 on some.
@@ -38,6 +41,11 @@ class Site:
         if self.allowed_domains:
             return self.allowed_domains
         return tuple(sorted({urlsplit(url).hostname for url in self.columns}))
+
+    @property
+    def is_local(self) -> bool:
+        """Whether its hosts may be non-public addresses: a replica site is local by definition."""
+        return self.local or self.replica
 
 
 class RegistryError(ValueError):
@@ -93,8 +101,14 @@ def select(sites: dict[str, Site], key: str | None, columns: dict[str, list[str]
 
 
 def adhoc(url: str) -> Site:
-    """A column that is in no registry: the family is recognised from its first page."""
+    """A column that is in no registry: the family is recognised from its first page. A column
+    given as a non-public address literal (http://127.0.0.2:8765/…, http://10.1.2.3/…) was asked
+    for explicitly, so its host is local; a name never is (it could resolve anywhere)."""
+    from crawler.middlewares import literal_ip, non_public
+
     host = urlsplit(url).hostname
     if not host:
         raise RegistryError(f"not an absolute URL: {url!r}")
-    return Site(key=host, agency="", region="", family=None, columns=(url,))
+    address = literal_ip(host)
+    return Site(key=host, agency="", region="", family=None, columns=(url,),
+                local=bool(address and non_public(address)))

@@ -42,7 +42,13 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Whole download, headers to last byte: a host that hangs or drips costs this, then a retry.
+# Fault tests set less than their hangs last (govreports.reliability_crawl.FAULT_SETTINGS).
 DOWNLOAD_TIMEOUT = 60
+# A body cut short of its Content-Length is a failed download (retried), never a short page.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Redirects: a loop is given up at once (crawler.middlewares.LoopSafeRedirect), a chain after 5.
+REDIRECT_MAX_TIMES = 5
 
 # Retries on server errors and timeouts, each failure lengthening the host's delay
 # (crawler.middlewares.BackoffRetry, which also honours 429/503 Retry-After).
@@ -56,6 +62,12 @@ RETRY_BACKOFF_MAX = 300.0  # nor do we wait longer for a Retry-After: we give up
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
+# Attachments (详见附件 files) of report pages are fetched with them: crawler/attachments.py.
+# Names that resolve to loopback, private or link-local addresses are refused unless their
+# site is configured as local (crawler.middlewares.GuardedResolver; SiteHostsOnly does it for
+# address literals).
+TWISTED_DNS_RESOLVER = "crawler.middlewares.GuardedResolver"
+
 # A challenge page sets cookies (__jsl_clearance_s) that would let a replay through: we
 # keep none, and portals need no session to serve public reports.
 COOKIES_ENABLED = False
@@ -68,6 +80,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Stricter than Scrapy's offsite filter: retries and robots.txt requests are checked too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.SiteHostsOnly": 50,
+    # Loops and endless chains given up as failures of the page, not bounced through.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopSafeRedirect": 600,
     # Stored report pages: not requested while fresh, else If-None-Match / If-Modified-Since.
     "crawler.middlewares.Revalidate": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

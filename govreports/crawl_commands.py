@@ -35,6 +35,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the run did not get to its end (interrupted, crashed), or every site failed
 EXIT_USAGE = 2  # click's own
 EXIT_PARTIAL = 3  # some sites failed (crawl_runs.failed_sites) or some pages did; the rest is stored
+EXIT_STORAGE = 74  # EX_IOERR: the database cannot be written (disk full, read-only); nothing half-written
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; nothing was done, try later
 EXIT_CODES = f"""
 \b
@@ -44,12 +45,16 @@ Exit codes:
   {EXIT_USAGE}   wrong usage
   {EXIT_PARTIAL}   partial failure: some sites or pages failed (crawl_runs.failed_sites, errors);
       all else was stored
+  {EXIT_STORAGE}  the database cannot be written (disk full, read-only): the crawl stopped,
+      what was stored before is intact
   {EXIT_LOCKED}  another run holds the database (its lock file DB.lock): nothing done
 """
 
 
 def exit_code(returncode: int, row: dict | None) -> int:
     """A run's exit code from its child's return code and its crawl_runs row."""
+    if row is not None and row.get("storage_error"):
+        return EXIT_STORAGE
     if returncode != 0 or row is None or row["finish_reason"] != "finished":
         return EXIT_FAILED
     failed = [key for key in (row.get("failed_sites") or "").split(",") if key]
@@ -79,6 +84,10 @@ def locked(db) -> Iterator[int]:
     except lock.Locked as error:
         click.echo(f"govreports: {error}. Not starting; exit {EXIT_LOCKED}.", err=True)
         sys.exit(EXIT_LOCKED)
+    except OSError as error:  # a read-only or full filesystem: not even the lock file can be made
+        click.echo(f"govreports: cannot write the database {db}: its lock file {lock.lock_path(db)}: "
+                   f"{error.strerror or error}. Not starting; exit {EXIT_STORAGE}.", err=True)
+        sys.exit(EXIT_STORAGE)
     try:
         yield fd
     finally:
@@ -117,23 +126,47 @@ class Grade:
     missing: list[str] = field(default_factory=list)
     left_out: dict[str, list[str]] = field(default_factory=dict)  # figures left out, each named in problems
     mismatched: dict[str, list[str]] = field(default_factory=dict)  # wrong numbers: parser bugs
+    image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
+    from_attachments: int = 0  # of the matched: figures read from a file the page links
+
+
+IMAGE_ONLY_PROBLEM = "image-only"
+
+
+def _image_only_errors(record: dict, expected: dict) -> list[str]:
+    """A scan's truth names no figures: the record must hold none, and say why."""
+    wrong = wrong_values(record, expected)  # agency, year, published_on: what the truth keeps
+    wrong += [f"{table}: figures read from an image-only report" for table in TABLES if record.get(table)]
+    if not any(IMAGE_ONLY_PROBLEM in problem for problem in record.get("problems", [])):
+        wrong.append("problems: an image-only report not recorded as one")
+    return wrong
 
 
 def grade(db, truth_path: Path) -> Grade:
+    """Each generated report of the truth (matched by its page's URL) against the stored current
+    report of that URL. Truth lines of kind 'image_only' expect no figures and the problem."""
     truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     generated = [t for t in truth if t.get("kind") != "seed"]
     records = stored_records(db, {t["url"] for t in generated})
+    figures_from = dict(db.execute("SELECT source, figures_from FROM reports WHERE current = 1").fetchall())
     result = Grade(total=len(generated))
     for expected in generated:
         record = records.get(expected["url"])
         if record is None:
             result.missing.append(expected["url"])
+        elif expected.get("kind") == "image_only":
+            if wrong := _image_only_errors(record, expected):
+                result.mismatched[expected["url"]] = wrong
+            else:
+                result.matched += 1
+                result.image_only += 1
         elif wrong := wrong_values(record, expected):
             result.mismatched[expected["url"]] = wrong
         elif found := differences(record, expected):
             result.left_out[expected["url"]] = found
         else:
             result.matched += 1
+            result.from_attachments += figures_from.get(expected["url"]) not in (None, expected["url"])
     return result
 
 
@@ -161,14 +194,27 @@ def previous_port(out_dir: Path) -> int:
     return (urlsplit(sites[0]["column_url"]).port or 0) if sites else 0
 
 
+def previous_attachments(out_dir: Path) -> bool | None:
+    """Whether the replica served from `out_dir` last time published attachments (None: no
+    round there yet), so that its next round is the same portal."""
+    try:
+        with (out_dir / "truth.jsonl").open(encoding="utf-8") as lines:
+            return any("attachment_urls" in json.loads(line) for line in lines if line.strip())
+    except (OSError, ValueError):
+        return None
+
+
 def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
-                  generation: int = 1, port: int = 0, lock_fd: int | None = None) -> ReplicaCrawl:
-    """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it."""
+                  generation: int = 1, port: int = 0, lock_fd: int | None = None,
+                  attachments: bool = False, faults: dict | None = None) -> ReplicaCrawl:
+    """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
+    `attachments`, `faults`: as replica.server.Replica takes them."""
     from replica.server import Replica
 
     out_dir = Path(out_dir)
     log_file = out_dir / f"crawl-gen{generation}.log"
-    with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation) as replica:
+    with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation, attachments=attachments,
+                 faults=faults) as replica:
         started = time.monotonic()
         result = run_crawl(db=db, columns=replica_columns(replica.sites), settings={**LOCAL, **(settings or {})},
                            log_file=log_file, lock_fd=lock_fd)
@@ -181,7 +227,13 @@ def run_counts(row: dict) -> str:
     return (f"new {row['reports_new']}, changed {row['reports_changed']}, unchanged {row['reports_unchanged']} "
             f"({row['not_requested']} not requested, {row['not_modified']} not modified), "
             f"vanished {row['reports_vanished']}; {row['requests']} requests, {row['errors']} errors, "
-            f"blocked {row['blocked']}" + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
+            f"blocked {row['blocked']}"
+            + (f"; attachments {row.get('attachments_fetched') or 0} fetched, "
+               f"{row.get('attachments_not_modified') or 0} not modified"
+               if row.get("attachments_fetched") or row.get("attachments_not_modified") else "")
+            + (f"; {row['fetch_failed']} pages or files not fetched (logged with their URLs), "
+               f"{row.get('retries') or 0} retries" if row.get("fetch_failed") else "")
+            + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
 
 
 def _summary(db, run: ReplicaCrawl) -> None:
@@ -213,8 +265,13 @@ def _summary(db, run: ReplicaCrawl) -> None:
     for row in blocked:
         click.echo(f"  {row['kind']:<14} HTTP {row['status']}  {row['url']}")
 
+    _attachments_summary(db, reports)
+
     result = grade(db, run.truth_path)
     click.echo(f"\nMatching the replica's truth cell by cell: {result.matched} of {result.total} generated reports")
+    if result.from_attachments or result.image_only:
+        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
+                   f"{result.image_only} image-only (no figures expected, recorded as such)")
     if result.left_out:
         click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
     for url in result.missing[:5]:
@@ -229,6 +286,28 @@ def _summary(db, run: ReplicaCrawl) -> None:
                f"Log: {run.log_file}")
     if current:
         click.echo(f"This run (publication round {run.generation}): {run_counts(current)}")
+
+
+def _attachments_summary(db, reports: list[dict]) -> None:
+    """The files the stored reports were put together with: their real types, and names."""
+    if "attachments" not in db.table_names():
+        return
+    pages = {row["document_sha256"]: row for row in reports}
+    files = [row for row in db["attachments"].rows if row["page_sha256"] in pages]
+    if not files:
+        return
+    from parsers.filetype import sniff
+
+    kinds = Counter(sniff(store.load_document(db, row["sha256"])) for row in files)
+    figures = sum(1 for row in pages.values() if row["figures_from"] and row["figures_from"] != row["source"])
+    both = sum(1 for row in pages.values() if row["figures_from"] == row["source"]
+               and any(file["page_sha256"] == row["document_sha256"] for file in files))
+    click.echo(f"\nAttachments: {len(files)} files linked by {len({f['page_sha256'] for f in files})} report pages, "
+               f"by their bytes {', '.join(f'{kind} {count}' for kind, count in kinds.most_common())}")
+    click.echo(f"  {figures} reports take their figures from a file; {both} page(s) with tables of their own "
+               "and a copy as a file, stored once")
+    for row in files[:3]:
+        click.echo(f"  {row['file_name']}")
 
 
 @click.command(epilog=EXIT_CODES)
@@ -271,10 +350,21 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
         settings = {**worker_settings(redis_url), **settings}
     # A worker writes no database: the lock is the ingesting writer's.
     with nullcontext() if redis_url else locked(db) as fd:
-        log_file = run_files(Path(log_dir) if log_dir else Path(db).resolve().parent / "logs")
+        try:
+            log_file = run_files(Path(log_dir) if log_dir else Path(db).resolve().parent / "logs")
+        except OSError as error:
+            click.echo(f"govreports: cannot write the run's log in {error.filename}: {error.strerror or error}. "
+                       f"Not starting; exit {EXIT_STORAGE}.", err=True)
+            sys.exit(EXIT_STORAGE)
         result = run_crawl(db=db, site=site, url=url, year=year, since=since, settings=settings,
                            log_file=log_file, lock_fd=fd)
     row = run_row(log_file)
+    if row and row.get("storage_error"):
+        click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
+                   f"Exit {EXIT_STORAGE}.", err=True)
+    elif row is None:
+        click.echo(f"govreports: the crawl ended without its row (exit status {result.returncode}): see the log.",
+                   err=True)
     if row and redis_url:
         click.echo(f"Worker done: {row['requests']} requests, {row['errors']} errors; "
                    f"what it fetched is in Redis for `govreports ingest`")
@@ -294,10 +384,15 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
                    "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the same database.")
 @click.option("--port", type=int, help="The replica's port [default: the one the previous round in --out used, "
                                        "so that the portal keeps its URLs; else a free one].")
-def demo(db, out_dir, seed, generation, port):
+@click.option("--attachments/--no-attachments", default=None,
+              help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
+                   "[default: yes; in round 2, as round 1 in --out did].")
+def demo(db, out_dir, seed, generation, port, attachments):
     """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
-    click.echo(f"Starting the replica portal (publication round {generation}) and crawling it "
-               "(log in the --out folder) …")
+    if attachments is None:  # round 2 is the same portal as round 1 was
+        attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
+    click.echo(f"Starting the replica portal (publication round {generation}"
+               f"{', with attachments' if attachments else ''}) and crawling it (log in the --out folder) …")
     # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
     # find the stored pages due for revalidation: so every stored page is revalidated here.
     settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
@@ -305,7 +400,7 @@ def demo(db, out_dir, seed, generation, port):
     with locked(db) as fd:
         try:
             run = crawl_replica(db, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd)
+                                lock_fd=fd, attachments=attachments)
         except OSError as error:
             raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
     for site in run.sites:
@@ -333,12 +428,28 @@ def _init_worker(db_path: str) -> None:
     _worker_db = store.open_db(db_path)
 
 
+def parse_stored(db, digest: str, url: str, content_type: str | None):
+    """A stored report page parsed afresh, with the attachments it was stored with (详见附件):
+    the Parsed the crawl's pipelines would make of the same bytes."""
+    parsed = parse_document(store.load_document(db, digest), url, http_charset=charset_from_content_type(content_type))
+    files = store.attachments_of(db, digest)
+    if not files:
+        return parsed
+    from parsers.record import parse_with_attachments
+
+    content_types = dict(db.execute(
+        "SELECT sha256, content_type FROM documents WHERE sha256 IN (%s)" % ",".join("?" * len(files)),
+        [row["sha256"] for row in files]).fetchall())
+    return parse_with_attachments(parsed, [
+        parse_document(store.load_document(db, row["sha256"]), row["url"],
+                       http_charset=charset_from_content_type(content_types[row["sha256"]])) for row in files])
+
+
 def _parse_stored(document: tuple[str, str, str | None]):
     """In a worker process: one stored document parsed afresh; (Parsed, None) or (None, error)."""
     digest, url, content_type = document
     try:
-        data = store.load_document(_worker_db, digest)
-        return parse_document(data, url, http_charset=charset_from_content_type(content_type)), None
+        return parse_stored(_worker_db, digest, url, content_type), None
     except Exception as error:  # one unreadable document must not end the run
         return None, f"{type(error).__name__}: {error}"
 
@@ -356,7 +467,9 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
     from concurrent.futures import ProcessPoolExecutor
 
     db = store.open_db(db_path)
-    documents = db.execute("SELECT sha256, url, content_type FROM documents ORDER BY fetched_at, rowid").fetchall()
+    # Attachments are parsed with the page that links them, never as reports of their own.
+    documents = db.execute("SELECT sha256, url, content_type FROM documents WHERE sha256 NOT IN"
+                           " (SELECT sha256 FROM attachments) ORDER BY fetched_at, rowid").fetchall()
     counts, changes = Counter(), []
     # Workers from a fresh server process, not forked with this one's open database; the
     # parser is imported there once, not in every worker.
@@ -364,7 +477,9 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
     context.set_forkserver_preload(["parsers.record"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool:
         for (digest, url, _), (parsed, error) in zip(documents, pool.map(_parse_stored, documents, chunksize=4)):
-            status = "failed" if parsed is None else store.save_report(db, parsed, digest)
+            files = store.attachments_of(db, digest)
+            status = "failed" if parsed is None else store.save_report_with_attachments(
+                db, parsed, digest, files) if files else store.save_report(db, parsed, digest)
             counts[status] += 1
             if status != "unchanged":
                 changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))

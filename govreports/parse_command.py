@@ -1,5 +1,6 @@
 """`govreports parse`: files and folders of reports -> JSON on stdout, or into the database."""
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from parsers.record import parse_document
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
 DEFAULT_DB = "output/reports.db"
+UNREADABLE_INPUT = 1  # exit status: some input could not be read or parsed; the others were
+STORAGE_FAILURE = 2  # exit status: the database could not be opened or written; the run stopped
 
 
 def expand(paths):
@@ -21,34 +24,62 @@ def expand(paths):
             yield path
 
 
+def source_name(path: Path) -> str:
+    """The path as text any writer takes: bytes of a file name that are not UTF-8 become
+    U+FFFD (else SQLite and JSON writers fail on the surrogates Python decodes them to)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON record per input; write nothing.")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to store into.")
 def parse(paths, as_json, db_path):
-    """Parse annual reports (HTML or text, any encoding) into records."""
-    db = None if as_json else store.open_db(db_path)
+    """Parse annual reports (HTML or text, any encoding) into records.
+
+    \b
+    Exit status:
+      0  every input was parsed (and stored, without --json)
+      1  some input could not be read or parsed; the others were
+      2  the database could not be opened or written (read-only, disk full,
+         not a database): the run stops there, and every report stored
+         before it is whole (each is written in one transaction)
+    """
+    db = None if as_json else _stored(db_path, None, store.open_db, db_path)
     failures = 0
     for path in expand(paths):
+        name = source_name(path)
         try:
             data = path.read_bytes()
         except OSError as error:
-            click.echo(f"error: {path}: {error.strerror or error}", err=True)
+            click.echo(f"error: {name}: {error.strerror or error}", err=True)
             failures += 1
             continue
-        digest = store.save_document(db, data, url=str(path)) if db else None
+        digest = _stored(db_path, name, store.save_document, db, data, url=name) if db else None
         try:
-            parsed = parse_document(data, str(path))
+            parsed = parse_document(data, name)
         except Exception as error:  # a parser bug must not stop the batch; the original is kept
-            click.echo(f"error: {path}: could not be parsed ({type(error).__name__}: {error})", err=True)
+            click.echo(f"error: {name}: could not be parsed ({type(error).__name__}: {error})", err=True)
             failures += 1
             continue
         record = parsed.record
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        status = store.save_report(db, parsed, digest)
-        click.echo(f"{path}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
+        status = _stored(db_path, name, store.save_report, db, parsed, digest)
+        click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
                    f"{len(record['problems'])} problems\t{status}")
     if failures:
-        sys.exit(1)
+        sys.exit(UNREADABLE_INPUT)
+
+
+def _stored(db_path: str, name: str | None, step, *args, **kwargs):
+    """One database step. Its failure ends the run with one line and STORAGE_FAILURE: every
+    later write would fail alike, and stopping leaves each stored report whole."""
+    try:
+        return step(*args, **kwargs)
+    except (sqlite3.Error, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        where = f"; stopped at {name}" if name else ""
+        click.echo(f"error: {db_path}: cannot store reports ({reason}){where}", err=True)
+        sys.exit(STORAGE_FAILURE)

@@ -7,15 +7,17 @@ Markdown. A cell is a label, a number, or a blank (empty, `/`, `-`, `无` …).
 import re
 
 _UNITS = r"(?:件次|人次|万元|千元|元|件|条|次|个|项|家|宗|份|人|篇|期|场)"
+# Possessive quantifiers (*+): two runs of white space with only optional text between
+# them would otherwise be tried at every split, quadratic in a long run of spaces.
 _NUMBER = re.compile(
-    r"""^["'“”‘’`]*\s*
-    (?P<sign>[-+−]*)\s*
+    r"""^["'“”‘’`]*+\s*+
+    (?P<sign>[-+−]*+)\s*+
     (?P<digits>\d{1,3}(?:[,，]\d{3})+|\d+)(?P<fraction>\.\d+)?
-    \s*""" + _UNITS + r"""?\s*["'“”‘’`]*$""",
+    \s*+""" + _UNITS + r"""?\s*+["'“”‘’`]*+$""",
     re.VERBOSE,
 )
 BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
-_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MARKDOWN_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _SPACES = re.compile(r"\s+")
 DIGIT_RUN = re.compile(r"^\d[\d,]*\d$")  # "1,199689": figures glued by a text dump, split later
 

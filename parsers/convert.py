@@ -28,7 +28,8 @@ class Converted:
 # Simplified ones with a few variant characters (乾, 覆, 於 in names) stay near 0.
 TRADITIONAL_SHARE = 0.1
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Zero-width characters, BOMs, soft hyphens and NUL: none is seen, and each breaks a figure ('12\x00').
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00]")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _SAMPLE = 20000  # characters read to decide Traditional: a report's language is uniform

@@ -7,7 +7,8 @@ per table row with the cells joined by " | ", so the body is found by the contai
 each CMS family uses (or by scoring), and tables are expanded on a grid.
 
 Every walk is iterative (lxml iter/iterwalk): pages nested deeper than Python's stack
-must not crash, and a page lxml cannot build falls back to tag-stripped text.
+must not crash, and a page lxml cannot build falls back to tag-stripped text, as does one
+with more tags than a tree should be built for (MAX_TREE_TAGS).
 """
 from __future__ import annotations
 
@@ -36,7 +37,14 @@ class GridCell(NamedTuple):
     origin: bool  # False for the copies a rowspan/colspan spreads, and for gaps
 
 
+# '<' a page may hold for lxml to build its tree. Report pages hold 700-2,400; the tree and
+# the walks over it cost ~230 bytes per '<' (a 10^5-row table, 10^6 '<', took 228 MB), so
+# past this the tag-stripped reading takes over: linear, and a few copies of the text.
+MAX_TREE_TAGS = 200_000
 MAX_COLUMNS = 1000  # as browsers clamp colspan; bounds the grid of a malformed table
+# Positions of one table's grid, at most: a report table has a few hundred. A long table
+# gets fewer columns (never under one), so 10^5 rows of colspan=10^9 stay megabytes.
+MAX_GRID_CELLS = 10**6
 
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table caption tr td th thead tbody tfoot "
@@ -84,10 +92,11 @@ _CHROME_NAME = re.compile(
     r"(?:[-_]?(?:box|bar|wrap|con|container|list))?",
     re.I,
 )
-# The whole link text: 繁體版, 打印本页, 关闭窗口 go; 打印版年度报告.pdf stays.
+# The whole link text: 繁體版, 打印本页, 关闭窗口 go; 打印版年度报告.pdf stays. Possessive
+# white space (*+): runs of it around optional brackets are otherwise tried at every split.
 _CHROME_LINK = re.compile(
-    r"\s*[【\[]?\s*(?:繁體|繁体|簡體|简体|English|网站地图|網站地圖|联系我们|無障礙|无障碍|打印|關閉|关闭"
-    r"|收藏|分享|设为首页|加入收藏).{0,4}?\s*[】\]]?\s*"
+    r"\s*+[【\[]?\s*+(?:繁體|繁体|簡體|简体|English|网站地图|網站地圖|联系我们|無障礙|无障碍|打印|關閉|关闭"
+    r"|收藏|分享|设为首页|加入收藏).{0,4}?\s*+[】\]]?\s*+"
 )
 _BREADCRUMB = re.compile(r"\s*(?:您)?(?:当前|現在|现在|當前)(?:的)?(?:所在)?位置|\s*分享到")
 _BREADCRUMB_MAX = 300  # a breadcrumb block is short; never drop a body that starts like one
@@ -138,8 +147,10 @@ def _either_script(char: str) -> str:
 
 _KEY_LABEL = _spaced(_KEY_OF)
 _LABEL_START = re.compile(rf"\s*(?:{_KEY_LABEL})")
-_LABEL_LINE = re.compile(rf"(?:^|\n)\s*(?:{_KEY_LABEL})")  # also inside a <pre> dump
-_LABEL_ONLY = re.compile(rf"\s*(?:{_KEY_LABEL})\s*[:：]?\s*")
+# Also inside a <pre> dump. Only spaces within the line: a run of blank lines would be
+# scanned again from each of its newlines.
+_LABEL_LINE = re.compile(rf"(?:^|\n)[^\S\n]*(?:{_KEY_LABEL})")
+_LABEL_ONLY = re.compile(rf"\s*+(?:{_KEY_LABEL})\s*+[:：]?\s*+")
 _LABEL_COLON = re.compile(rf"({_KEY_LABEL}|{_spaced(_STOP_LABELS)})\s*[:：]")
 _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _META_KEYS = {name.lower(): name for name in
@@ -149,14 +160,20 @@ _TITLE_WORD = re.compile("报告|報告")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|—|–|(?<!\d)-+(?!\d))\s*")  # not 2020-2021
 _TITLE_MAX = 200
 
-# -- tag-stripped fallback
-_FALLBACK_DROP = re.compile(r"<(head|script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+# -- tag-stripped fallback, for pages too deep or broken for lxml: hostile ones too, so every
+# pattern is linear. A tag never spans a '<' (else each '<' of "<p<p<p…" scans to the end),
+# and hidden blocks are dropped by finding their end once (else an unclosed "<!--" repeated
+# makes each one scan to the end of the page).
+_FALLBACK_HIDDEN = re.compile(r"<(head|script|style|noscript)\b|<!--", re.I)
+_FALLBACK_HIDDEN_END = {kind: re.compile(rf"</{kind}\s*>", re.I)
+                        for kind in ("head", "script", "style", "noscript")}
 _FALLBACK_BREAK = re.compile(
-    r"<(?:br|/?(?:p|div|tr|li|h[1-6]|table|ul|ol|dt|dd|section|article|title))\b[^>]*>", re.I
+    r"<(?:br|/?(?:p|div|tr|li|h[1-6]|table|ul|ol|dt|dd|section|article|title))\b[^<>]*>", re.I
 )
 _FALLBACK_CELL = re.compile(r"</t[dh]\s*>", re.I)
-_FALLBACK_TAG = re.compile(r"<[^>]*>")
-_FALLBACK_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.I | re.S)
+_FALLBACK_TAG = re.compile(r"<[^<>]*>")
+_FALLBACK_TITLE = re.compile(r"<title[^<>]*>", re.I)
+_FALLBACK_TITLE_END = re.compile(r"</title", re.I)
 
 
 def looks_like_html(text: str) -> bool:
@@ -166,7 +183,7 @@ def looks_like_html(text: str) -> bool:
 
 def read_page(html: str) -> Page:
     """Body text, title and metadata of a report page; never raises."""
-    root = _parse(html)
+    root = _parse(html) if html.count("<") <= MAX_TREE_TAGS else None
     if root is None:
         return _stripped_page(html)
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
@@ -196,7 +213,8 @@ def _parse(html: str):
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         # Bytes with a fixed encoding: lxml rejects str holding an <?xml encoding?> line.
-        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+        # NUL goes first, as browsers ignore it: libxml2 would make '12\x00' a '12�' no one reads.
+        root = etree.fromstring(html.replace("\x00", "").encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError):
         return None
     # A fatal error (nesting deeper than libxml2's limit) means text was cut off.
@@ -207,12 +225,49 @@ def _parse(html: str):
 
 def _stripped_page(html: str) -> Page:
     """Text with the tags removed, for documents lxml cannot build."""
-    found = _FALLBACK_TITLE.search(html)
-    title = _report_part(unescape(_FALLBACK_TAG.sub("", found.group(1)))) if found else None
-    text = _FALLBACK_DROP.sub("", html)
+    title = _stripped_title(html)
+    text = _without_hidden(html)
     text = _FALLBACK_CELL.sub(" | ", _FALLBACK_BREAK.sub("\n", text))
     lines = [_collapse(line) for line in unescape(_FALLBACK_TAG.sub("", text)).splitlines()]
     return Page(_with_title("\n".join(line for line in lines if line), title), title, {}, "tag-stripped")
+
+
+def _stripped_title(html: str) -> str | None:
+    """The report part (see _report_part) of the page's first <title> that is closed."""
+    found = _FALLBACK_TITLE.search(html)
+    end = _FALLBACK_TITLE_END.search(html, found.end()) if found else None
+    return _report_part(unescape(_FALLBACK_TAG.sub("", html[found.end():end.start()]))) if end else None
+
+
+def _without_hidden(html: str) -> str:
+    """The page without <head>, <script>, <style>, <noscript> blocks and comments.
+
+    A block that is never closed stays (its tags are stripped later), as does every later
+    opener of its kind: none of them can be closed either."""
+    kept, position, unclosed = [], 0, set()
+    for opener in _FALLBACK_HIDDEN.finditer(html):
+        if opener.start() < position:
+            continue  # inside a block already dropped
+        kind = (opener.group(1) or "--").lower()
+        if kind in unclosed:
+            continue
+        end = _closing(html, kind, opener.end())
+        if end is None:
+            unclosed.add(kind)
+            continue
+        kept.append(html[position:opener.start()])
+        position = end
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+def _closing(html: str, kind: str, start: int) -> int | None:
+    """Where the block opened just before `start` ends, or None if it never does."""
+    if kind == "--":
+        end = html.find("-->", start)
+        return None if end < 0 else end + 3
+    found = _FALLBACK_HIDDEN_END[kind].search(html, start)
+    return found.end() if found else None
 
 
 # -- body -----------------------------------------------------------------------------
@@ -392,8 +447,11 @@ def _table_lines(table) -> list[str]:
 
 
 def table_grid(table) -> list[list[GridCell]]:
-    """The table's cells on a rectangular grid, rowspan/colspan spread as copies."""
+    """The table's cells on a rectangular grid, rowspan/colspan spread as copies.
+
+    At most MAX_GRID_CELLS positions: cells that start beyond the last column are left out."""
     rows = _ROWS(table)
+    columns = min(MAX_COLUMNS, max(1, MAX_GRID_CELLS // max(len(rows), 1)))
     grid: list[list[GridCell | None]] = [[] for _ in rows]
     for r, row in enumerate(rows):
         line = grid[r]
@@ -403,7 +461,7 @@ def table_grid(table) -> list[list[GridCell]]:
                 continue
             while col < len(line) and line[col] is not None:
                 col += 1
-            colspan = min(_span(cell.get("colspan")), MAX_COLUMNS - col)
+            colspan = min(_span(cell.get("colspan")), columns - col)
             if colspan < 1:
                 break
             rowspan = min(_span(cell.get("rowspan")), len(rows) - r)

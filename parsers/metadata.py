@@ -28,6 +28,8 @@ _PUBLISHED_LABEL = re.compile(r"(?:(?:发布|公开|发文|成文|印发)(?:时�
 _SOURCE_LABEL = re.compile(r"^(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*(\S+?)(?:\s|字体|$)")
 _YEAR_IN_NAME = re.compile(r"[(（]?(?:19|20)\d{2}年度?[)）]?")
 _TITLE_NOISE = re.compile(r"^(?:关于)|(?:关于)?(?:的)?(?:政府信息公开|政务公开|信息公开).*$")
+# Not from inside a run of white space: each of its positions would scan the rest of it.
+_SPACED_YEAR = re.compile(r"(?<!\s)\s*((?:19|20)\d{2})\s*(年)\s*")
 
 
 def read_metadata(text: str, page_title: str | None = None, page_metadata: dict | None = None) -> Metadata:
@@ -55,7 +57,7 @@ def _title(lines, page_title):
 def _clean_title(title: str) -> str:
     title = title.strip().lstrip("#").strip().strip("《》")
     # '延津县民政局 2023 年政府…' -> no spaces around a year between CJK text
-    return re.sub(r"\s*((?:19|20)\d{2})\s*(年)\s*", r"\1\2", title).strip()
+    return _SPACED_YEAR.sub(r"\1\2", title).strip()
 
 
 def _year(title, text):
@@ -72,7 +74,7 @@ def _year(title, text):
 
 def _agency(title, page_metadata, lines):
     if title:
-        name = _YEAR_IN_NAME.sub("", re.sub(r"\s+", "", title))
+        name = _YEAR_IN_NAME.sub("", squeeze(title))
         name = _TITLE_NOISE.sub("", name)
         if name.endswith("人民"):
             name += "政府"

@@ -8,8 +8,16 @@ import re
 
 from .cells import parse_number
 
-_N = r"([0-9][0-9,，]*)"
+# A figure, digit groups joined by single commas. It may not start inside a longer run of
+# digits (or right after "digit,"), and its groups never give back digits: a pattern that
+# starts with it would otherwise be tried from every digit of a long run, quadratic in it.
+_N = r"(?<![0-9])(?<![0-9][,，])([0-9]++(?:[,，][0-9]++)*+)"
 _GAP = r"[^。；;，,\d]{0,12}?"
+# Prose past this many characters is not read: reports run to 2,000-6,000 characters, and
+# a hostile page must not be read to its end: each start of a pattern costs up to a few
+# hundred steps (64 MB repeating 主动公开信息 would take minutes), and joining 10^5 short
+# lines (_unwrap) took 47 s on 3.6 MB.
+MAX_PROSE_CHARS = 100_000
 
 PATTERNS = {
     "proactive_total": [
@@ -50,13 +58,15 @@ NONE_STATED = {
 _COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERNS.items()}
 _NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
 _SENTENCE = re.compile(r"[^。；;\n]+")
-_INFORMATION_ITEMS_CLAUSE = re.compile(r"[^，,]*依申请公开(?:政府)?信息(?:数|条数)[^，,]*")
+_CLAUSE = re.compile(r"[^，,]+")
+_INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
 
 
 def read_narrative(text: str) -> dict:
-    """{key: number} for every figure the prose states (first statement wins)."""
+    """{key: number} for every figure the prose states (first statement wins) in its first
+    MAX_PROSE_CHARS characters."""
     found = {}
-    for sentence in _SENTENCE.findall(_unwrap(text)):
+    for sentence in _SENTENCE.findall(_unwrap(text[:MAX_PROSE_CHARS])):
         if "|" in sentence or "\t" in sentence:
             continue  # a table row, not prose
         for key, patterns in _COMPILED.items():
@@ -64,7 +74,7 @@ def read_narrative(text: str) -> dict:
                 continue
             text = sentence
             if key == "applications_received":
-                text = _INFORMATION_ITEMS_CLAUSE.sub("", sentence)
+                text = _without_information_items(sentence)
             for pattern in patterns:
                 match = pattern.search(text)
                 if match:
@@ -77,6 +87,14 @@ def read_narrative(text: str) -> dict:
                     found[key] = 0
     return found
 
+
+def _without_information_items(sentence: str) -> str:
+    """The sentence without its clauses counting items of information (依申请公开信息数 N 条).
+
+    Clause by clause: one pattern spanning a clause from any start would be quadratic in a
+    long clause without commas."""
+    return _CLAUSE.sub(lambda clause: "" if _INFORMATION_ITEMS.search(clause.group()) else clause.group(),
+                       sentence)
 
 
 def _unwrap(text: str) -> str:

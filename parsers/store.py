@@ -61,7 +61,8 @@ def _create(db):
 # Columns added after the first tables were made, also added to databases made before them,
 # and the index the incremental crawl finds a page's documents by.
 LATER_COLUMNS = {
-    "documents": {"site": str, "verified_at": str},  # the registry site it was listed by; last seen as these bytes
+    "documents": {"site": str, "verified_at": str,  # the registry site it was listed by; last seen as these bytes
+                  "file_name": str},  # an attachment's own name (Content-Disposition or link text): metadata only
     "reports": {
         "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
         "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
@@ -76,6 +77,14 @@ def _add_later_columns(db):
             for name, kind in missing.items():
                 db[table].add_column(name, kind)
     db["documents"].create_index(["url"], if_not_exists=True)
+    if "attachments" not in db.table_names():
+        # The files a report page links (详见附件), by the page's document: which bytes the
+        # report was put together from, and where each came from.
+        db["attachments"].create({
+            "page_sha256": str, "position": int, "link": str, "url": str, "sha256": str, "file_name": str,
+        }, pk=("page_sha256", "position"), foreign_keys=[("page_sha256", "documents", "sha256"),
+                                                         ("sha256", "documents", "sha256")])
+        db["attachments"].create_index(["sha256"])
 
 
 def sha256(data: bytes) -> str:
@@ -190,3 +199,47 @@ def save_report(db, parsed, document_sha256: str) -> str:
             "INSERT INTO cells (report_id, table_name, row_key, col_key, value, value_raw) VALUES (?, ?, ?, ?, ?, ?)",
             [(report_id, cell.table, cell.row, cell.col, cell.value, cell.raw) for cell in parsed.cells])
     return status
+
+
+# ---- attachments: files a report page links, stored as documents of their own -------------
+
+def save_attachment(db, data: bytes, *, url: str, file_name: str | None, headers: dict | None = None,
+                    fetched_at: str | None = None, site: str | None = None) -> str:
+    """An attachment's bytes, stored as any document (by SHA-256, idempotent), with the file's
+    own name kept as metadata. The name is never used as a path."""
+    digest = save_document(db, data, url=url, headers=headers, fetched_at=fetched_at, site=site)
+    if file_name:
+        db.execute("UPDATE documents SET file_name = ? WHERE sha256 = ? AND file_name IS NULL", [file_name, digest])
+    return digest
+
+
+def attachments_of(db, page_sha256: str) -> list[dict]:
+    """The attachments a stored report page was put together with, in link order."""
+    return list(db["attachments"].rows_where("page_sha256 = ?", [page_sha256], order_by="position"))
+
+
+def save_report_with_attachments(db, parsed, document_sha256: str, attachments: list[dict]) -> str:
+    """save_report for a page put together with its attachments (dicts with link, url, sha256,
+    file_name), which are recorded with it in the same transaction. Returns save_report's status."""
+    with db.atomic():
+        status = save_report(db, parsed, document_sha256)
+        db.execute("DELETE FROM attachments WHERE page_sha256 = ?", [document_sha256])
+        db.conn.executemany(
+            "INSERT INTO attachments (page_sha256, position, link, url, sha256, file_name) VALUES (?, ?, ?, ?, ?, ?)",
+            [(document_sha256, position, item["link"], item["url"], item["sha256"], item.get("file_name"))
+             for position, item in enumerate(attachments)])
+    return status
+
+
+def attachment_documents(db) -> list[tuple[str, str, str, str, str, str, str | None]]:
+    """(page sha256, link, url, sha256, headers, verified_at, file_name) of the attachments of
+    current reports, in link order: what a re-crawl revalidates instead of downloading again."""
+    return db.execute(
+        "SELECT a.page_sha256, a.link, a.url, d.sha256, d.headers, coalesce(d.verified_at, d.fetched_at),"
+        " a.file_name FROM attachments a JOIN reports r ON r.document_sha256 = a.page_sha256 AND r.current = 1"
+        " JOIN documents d ON d.sha256 = a.sha256 ORDER BY a.page_sha256, a.position").fetchall()
+
+
+def attachment_shas(db) -> set[str]:
+    """Documents that are some page's attachment: parsed only together with their page."""
+    return {row[0] for row in db.execute("SELECT DISTINCT sha256 FROM attachments")}

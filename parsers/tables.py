@@ -9,6 +9,7 @@ shifted. Numbers glued together by a text dump are split only when the table's o
 sums allow exactly one reading.
 """
 import itertools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +27,15 @@ class Cell:
     raw: str
 
 
+# Problems the tables of one report list, at most: a real report has a handful, a garbage
+# table one per row (10^5 rows made 21 MB of them), and the record and the database keep them.
+MAX_PROBLEMS = 100
+# Lines of one table read, at most: 表三 in one cell per line runs to ~250, and every line
+# read costs ~800 bytes of cells and rows (a 64 MB table of short rows would take 2 GB).
+MAX_TABLE_LINES = 5000
+_TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation": "表四"}
+
+
 @dataclass
 class Tables:
     active: dict = field(default_factory=dict)
@@ -35,6 +45,16 @@ class Tables:
     problems: list[str] = field(default_factory=list)
     template: str | None = None  # what the tables' own labels say, None when they don't tell
     found: set[str] = field(default_factory=set)  # 'active', 'applications', 'review_litigation'
+    unlisted: int = 0  # problems past MAX_PROBLEMS, counted only
+
+    def problem(self, text: str) -> None:
+        """List a problem once; past MAX_PROBLEMS, count it."""
+        if text in self.problems:
+            return
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self.unlisted += 1
 
 
 @dataclass
@@ -49,6 +69,10 @@ def read_tables(text: str, year: int | None = None) -> Tables:
     lines = text.split("\n")
     tables = Tables()
     regions = _find_regions(lines)
+    for name, (start, end) in regions.items():
+        if end - start > MAX_TABLE_LINES:
+            tables.problem(f"{_TABLE_NAMES[name]}: {end - start} lines, only the first {MAX_TABLE_LINES} read")
+            regions[name] = (start, start + MAX_TABLE_LINES)
     if "applications" in regions:
         _read_applications(_table_lines(lines, *regions["applications"]), tables)
     if "review_litigation" in regions:
@@ -56,6 +80,8 @@ def read_tables(text: str, year: int | None = None) -> Tables:
     tables.template = tables.template or _template_from_year(year, tables)
     if "active" in regions:
         _read_active(_table_lines(lines, *regions["active"]), tables)
+    if tables.unlisted:
+        tables.problems.append(f"{tables.unlisted} more problems in the tables, not listed")
     return tables
 
 
@@ -75,7 +101,9 @@ _FIRST_ROW = re.compile(r"本年新收|新收.{0,6}申请")
 _LAST_ROW = re.compile(r"结转下年")
 _ACTIVE_MARK = re.compile(r"第二十条|信息内容")
 _SENTENCE_MARK = re.compile(r"[，。；;]|,(?!\d)")
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]+\s*\d{1,4}\s*[-—–]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
+# Possessive (*+, ++): white space around optional parts is otherwise tried at every split.
+_PAGE_NUMBER = re.compile(r"^\s*+(?:[-—–]++\s*+\d{1,4}\s*+[-—–]++|第\s*+\d{1,4}\s*+页"
+                          r"(?:\s*+[,，/]?\s*+共\s*+\d{1,4}\s*+页)?|\d{1,4}\s*+/\s*+\d{1,4})\s*+$")
 
 
 def _is_table_line(line: str) -> bool:
@@ -209,8 +237,27 @@ def _fit(row: _Row, width: int, span: int = 0):
     return None
 
 
-def _glued_readings(tokens: list[str], width: int, check) -> list[list[int]]:
-    """Every way to split digit runs into `width` numbers that passes `check`."""
+# Ways to split glued digits one table may try. The replica's glued tables need at most
+# 450 (300 reports measured), but a run of n digits cut into 15 numbers has C(n-1, 14)
+# ways: 15 billion for n = 40.
+MAX_GLUED_TRIALS = 20_000
+
+
+@dataclass
+class _Trials:
+    """The splits of glued digits a table has left to try; all its rows draw on them."""
+    left: int = MAX_GLUED_TRIALS
+
+    def take(self, count: int) -> bool:
+        self.left -= count
+        return self.left >= 0
+
+
+def _glued_readings(tokens: list[str], width: int, check, trials: _Trials) -> list[list[int]] | None:
+    """Every way to split digit runs into `width` numbers that passes `check`.
+
+    None when there are more ways than `trials` has left: then a single reading found
+    would not be known to be the only one."""
     if not tokens or len(tokens) >= width or \
             any(parse_number(token) is None and not DIGIT_RUN.match(token) for token in tokens):
         return []
@@ -218,6 +265,8 @@ def _glued_readings(tokens: list[str], width: int, check) -> list[list[int]]:
     capacities = [len(token) - 1 if DIGIT_RUN.match(token) else 0 for token in tokens]
     readings = []
     for cuts in _distribute(width - len(tokens), capacities):
+        if not trials.take(math.prod(math.comb(len(token) - 1, n_cuts) for token, n_cuts in zip(tokens, cuts))):
+            return None
         numbers = []
         for token, n_cuts in zip(tokens, cuts):
             parts = _splits(token, n_cuts + 1) if n_cuts else [[token]]
@@ -342,6 +391,7 @@ def _read_applications(lines, tables: Tables):
     width = len(columns)
     span = _label_span(rows, width)
     readings, ambiguous, subtotals = {}, {}, []
+    trials = _Trials()
 
     def row_check(numbers):
         named = dict(zip(columns, numbers))
@@ -356,7 +406,11 @@ def _read_applications(lines, tables: Tables):
         fitted = _fit(row, width, span)
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
-            options = _glued_readings(tokens, width, row_check)
+            options = _glued_readings(tokens, width, row_check, trials)
+            if options is None:
+                tables.problem(f"表三 {name}: glued numbers '{' '.join(row.values)[:80]}' allow too many "
+                               "readings to check; row left out")
+                continue
             if len(options) == 1:
                 fitted = [str(number) for number in options[0]]
             elif options and kind == "row":
@@ -364,13 +418,13 @@ def _read_applications(lines, tables: Tables):
                 continue
             else:
                 if row.values or kind == "row":
-                    tables.problems.append(
+                    tables.problem(
                         f"表三 {name}: {len(tokens)} values where {width} columns were expected; "
                         f"row left out ({' | '.join(row.values)[:80]})")
                 continue
         if kind == "row":
             if key in readings:
-                tables.problems.append(f"表三 {name}: the row appears twice; the first one is kept")
+                tables.problem(f"表三 {name}: the row appears twice; the first one is kept")
                 continue
             readings[key] = (row, fitted)
         else:
@@ -416,10 +470,13 @@ def _resolve_ambiguous(readings, ambiguous, columns, tables):
     for key in keys:
         space *= len(ambiguous[key][1])
     if space <= 20000:
+        # The rows read without doubt are read once: re-reading them for every combination
+        # took 1.5 s on 15,606 combinations (govreports/hostile_inputs.py, ambiguous_rows).
+        fixed = {key: {col: parse_number(raw) for col, raw in zip(columns, fitted)}
+                 for key, (_, fitted) in readings.items()}
         for combo in itertools.product(*(ambiguous[key][1] for key in keys)):
             trial = {key: dict(zip(columns, numbers)) for key, numbers in zip(keys, combo)}
-            for key, (_, fitted) in readings.items():
-                trial[key] = {col: parse_number(raw) for col, raw in zip(columns, fitted)}
+            trial.update(fixed)
             if _column_sums_hold(trial):
                 combos.append(combo)
                 if len(combos) > 1:
@@ -430,9 +487,9 @@ def _resolve_ambiguous(readings, ambiguous, columns, tables):
         return
     for key in keys:
         row = ambiguous[key][0]
-        tables.problems.append(
+        tables.problem(
             f"表三 {T.APPLICATION_LABELS.get(key, key)}: glued numbers "
-            f"'{' '.join(row.values)}' allow more than one reading; row left out")
+            f"'{' '.join(row.values)[:80]}' allow more than one reading; row left out")
 
 
 def _column_sums_hold(trial) -> bool:
@@ -475,7 +532,7 @@ def _check_subtotal(group, fitted, columns, readings, tables):
         if value is None or any(part is None for part in parts):
             continue
         if value != sum(parts):
-            tables.problems.append(
+            tables.problem(
                 f"表三 小计 of group {group} / {T.APPLICANT_LABELS.get(column, column)}: "
                 f"{value} ≠ sum of its rows {sum(parts)}")
 
@@ -484,7 +541,7 @@ def _check_org_subtotal(key, named, tables):
     value = parse_number(named[T.SUBTOTAL_COLUMN])
     parts = [parse_number(named[column]) for column in T.ORG_COLUMN_KEYS]
     if value is not None and None not in parts and value != sum(parts):
-        tables.problems.append(
+        tables.problem(
             f"表三 {T.APPLICATION_LABELS.get(key, key)} / 法人或其他组织小计: {value} ≠ {sum(parts)}")
 
 
@@ -493,8 +550,8 @@ def _store_cell(tables, table, row, col, raw, name):
     tables.cells.append(Cell(table, row, col, value, raw))
     if value is None:
         shown = raw if raw else "blank"
-        tables.problems.append(f"{name}: '{shown}' is not a number (left out)" if raw
-                               else f"{name}: {shown} cell (left out)")
+        tables.problem(f"{name}: '{shown}' is not a number (left out)" if raw
+                       else f"{name}: {shown} cell (left out)")
         return
     target = getattr(tables, table).setdefault(row, {})
     target[col] = value
@@ -539,11 +596,11 @@ def _read_review(lines, tables: Tables):
     fitted = _fit(_Row("flat", "", flat, explicit), _REVIEW_WIDTH)
     if fitted is None:
         tokens = [value for value in flat if value != ""]
-        options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold)
-        if len(options) != 1:
-            tables.problems.append(
-                f"表四: {len(tokens)} values where 15 were expected"
-                f"{' (glued numbers allow no single reading)' if options else ''}; table left out")
+        options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold, _Trials())
+        if options is None or len(options) != 1:
+            why = (" (glued numbers allow too many readings to check)" if options is None
+                   else " (glued numbers allow no single reading)" if options else "")
+            tables.problem(f"表四: {len(tokens)} values where 15 were expected{why}; table left out")
             return
         fitted = [str(number) for number in options[0]]
     for index, group in enumerate(T.REVIEW_GROUP_KEYS):
@@ -623,7 +680,7 @@ def _read_active(lines, tables: Tables):
 def _store_active_row(tables, row, header, layout):
     expected = layout.get(row.key)
     if expected is None:
-        tables.problems.append(f"表二 {row.label}: not a row of the {tables.template} template; left out")
+        tables.problem(f"表二 {row.label}: not a row of the {tables.template} template; left out")
         return
     columns = header if header and len(header) == len(expected) else list(expected)
     # A header column the row doesn't have in this template (a lost or misplaced header): use the template's.
@@ -635,10 +692,10 @@ def _store_active_row(tables, row, header, layout):
         fitted = values[:len(columns)]
         repeated_span = all(value == fitted[-1] for value in extra)  # Markdown repeats a merged cell
         if not repeated_span and any(parse_number(value) not in (0, None) for value in extra):
-            tables.problems.append(
-                f"表二 {row.label}: values beyond the header's columns ignored ({' | '.join(extra)})")
+            tables.problem(
+                f"表二 {row.label}: values beyond the header's columns ignored ({' | '.join(extra)[:80]})")
     if fitted is None:
-        tables.problems.append(
+        tables.problem(
             f"表二 {row.label}: {len([v for v in values if v])} values where {len(columns)} were expected; "
             f"row left out")
         return

@@ -176,6 +176,9 @@ def test_the_demo_and_crawl_commands(tmp_path):
     assert "Reports per site and year" in result.output
     assert "Blocked pages: 3" in result.output
     assert "Matching the replica's truth cell by cell:" in result.output
+    # the demo's portal publishes reports as files too (tests/test_crawl_attachments.py)
+    assert "with attachments" in result.output and "Attachments: 10 files linked by 10 report pages" in result.output
+    assert "7 with their figures read from an attachment, 2 image-only" in result.output
 
     with Replica(seed=2024, out_dir=tmp_path / "replica2", port=0) as replica:
         column = replica_columns(replica.sites)["replica-hanweb"][0]
@@ -188,3 +191,17 @@ def test_the_demo_and_crawl_commands(tmp_path):
 
     result = runner.invoke(crawl, ["--site", "replica-trs"])
     assert result.exit_code == 2 and "replica site" in result.output
+
+
+def test_a_name_that_resolves_to_loopback_is_refused_unless_the_site_is_local(tmp_path):
+    """`localhost` is a name, not an address given explicitly: it could be any portal's DNS
+    pointing into the crawler's own network. Its resolution to 127.0.0.1 is refused (the
+    replica's own sites are local: crawler/sites.toml, `replica = true`)."""
+    with Replica(seed=2024, reports=20, out_dir=tmp_path / "replica", port=0) as replica:
+        url = f"http://localhost:{replica.port}/xxgk/ndbg/index.html"
+        result = run_crawl(db=tmp_path / "reports.db", url=url, settings=LOCAL, log_file=tmp_path / "crawl.log")
+        assert result.returncode == 0 and replica.requests == []  # nothing reached any site
+    log = (tmp_path / "crawl.log").read_text()
+    assert "not connecting to localhost: it resolves to 127.0.0.1, not a public address" in log
+    [run] = sqlite_utils.Database(tmp_path / "reports.db")["crawl_runs"].rows
+    assert (run["non_public"], run["failed_sites"], run["responses"]) == (2, "localhost", 0)

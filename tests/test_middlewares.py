@@ -1,4 +1,5 @@
-"""The crawler's manners: hosts it may visit, backoff and Retry-After, revalidation."""
+"""The crawler's manners: hosts it may visit (and addresses it may not), backoff and Retry-After,
+revalidation, redirects that lead nowhere."""
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +12,8 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import TimeoutError
 
-from crawler.middlewares import BackoffRetry, Fresh, Revalidate, SiteHostsOnly
+from crawler.middlewares import (RESOLVED_NON_PUBLIC, BackoffRetry, Fresh, GuardedResolver, LoopSafeRedirect,
+                                 NonPublicAddress, RedirectFailed, Refused, Revalidate, SiteHostsOnly, non_public)
 from parsers import store
 from parsers.record import parse_document
 
@@ -24,7 +26,8 @@ def crawler(tmp_path):
     crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "GOVREPORTS_REVALIDATE_AFTER": 30,
                                    "RETRY_TIMES": 3,
                                    "RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 60.0})
-    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["127.0.0.2", "www.gov.cn"])
+    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["127.0.0.2", "www.gov.cn"],
+                                         local_hosts={"127.0.0.2"})
     # The downloader's slots are all BackoffRetry touches of the engine.
     crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}))
     return crawler
@@ -145,3 +148,115 @@ def test_revalidation_reads_an_empty_corpus(crawler):
     middleware.spider_opened()
     assert middleware.stored == {}
     assert sqlite_utils.Database(crawler.settings["GOVREPORTS_DB"])["documents"].exists()
+
+
+# ---- the network guard: non-public addresses only for sites configured as local ----------------
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/", "http://10.0.0.5/", "http://172.16.3.4/", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/",
+    "http://0.0.0.0/", "http://100.64.0.1/",
+])
+def test_links_and_redirects_to_non_public_addresses_are_refused(crawler, url):
+    host = url.split("//")[1].split("/")[0].strip("[]")
+    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=[host, "127.0.0.2"],
+                                         local_hosts={"127.0.0.2"})
+    guard = SiteHostsOnly.from_crawler(crawler)
+    guard.spider_opened(crawler.spider)
+    redirected = Request(url, meta={"redirect_urls": ["http://127.0.0.2/a.html"]})
+    with pytest.raises(Refused, match="non-public address"):
+        guard.process_request(redirected)
+    assert guard.process_request(Request("http://127.0.0.2/a.html")) is None  # the local site's own host
+    assert crawler.stats.get_value("offsite/non_public") == 1
+
+
+def test_public_addresses_of_the_sites_pass(crawler):
+    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["202.108.22.5"])
+    guard = SiteHostsOnly.from_crawler(crawler)
+    guard.spider_opened(crawler.spider)
+    assert guard.process_request(Request("http://202.108.22.5/ndbg/")) is None
+
+
+def test_non_public_addresses_and_their_kinds():
+    assert all(non_public(a) for a in ("127.0.0.2", "10.1.1.1", "169.254.1.1", "::1", "fc00::1", "224.0.0.1",
+                                       "::ffff:192.168.0.1"))
+    assert not any(non_public(a) for a in ("202.108.22.5", "2400:da00::6666", "::ffff:202.108.22.5"))
+
+
+class FakeResolver:
+    def __init__(self, answers):
+        self.answers = answers
+
+    def getHostByName(self, name, timeout=()):
+        from twisted.internet import defer
+
+        return defer.succeed(self.answers[name])
+
+
+def resolved(resolver, name):
+    results = []
+    resolver.getHostByName(name).addCallbacks(results.append, results.append)
+    return results[0]
+
+
+def test_names_resolving_to_non_public_addresses_are_refused_unless_local(crawler):
+    from twisted.python.failure import Failure
+
+    RESOLVED_NON_PUBLIC.clear()
+    crawler.spider = Spider.from_crawler(crawler, name="t", allowed_domains=["evil.example", "intranet.example"],
+                                         local_hosts={"intranet.example"})
+    resolver = GuardedResolver(FakeResolver({"evil.example": "10.0.0.8", "intranet.example": "10.0.0.9",
+                                             "www.gov.cn": "202.108.22.5"}), crawler)
+    assert resolved(resolver, "www.gov.cn") == "202.108.22.5"
+    assert resolved(resolver, "intranet.example") == "10.0.0.9"
+    refused = resolved(resolver, "evil.example")
+    assert isinstance(refused, Failure) and refused.check(NonPublicAddress)
+    # the next request to that name (a retry too) is refused before any lookup
+    guard = SiteHostsOnly.from_crawler(crawler)
+    guard.spider_opened(crawler.spider)
+    with pytest.raises(Refused):
+        guard.process_request(Request("http://evil.example/ndbg/"))
+    RESOLVED_NON_PUBLIC.clear()
+
+
+# ---- redirects that lead nowhere ------------------------------------------------------------------
+
+def test_a_redirect_loop_is_given_up_at_once_and_a_long_chain_after_the_limit(crawler):
+    crawler.settings.frozen = False
+    crawler.settings.set("REDIRECT_MAX_TIMES", 3)
+    redirect = LoopSafeRedirect.from_crawler(crawler)
+    first = Request("http://127.0.0.2/a.html")
+    hop = redirect.process_response(first, Response(first.url, status=302, headers={"Location": "/a.html?loop=1"}))
+    assert hop.url == "http://127.0.0.2/a.html?loop=1"
+    with pytest.raises(RedirectFailed, match="redirect loop: .*a.html -> .*a.html\\?loop=1 -> .*a.html$"):
+        redirect.process_response(hop, Response(hop.url, status=302, headers={"Location": "/a.html"}))
+    request = first
+    with pytest.raises(RedirectFailed, match="max redirections"):
+        for number in range(5):
+            request = redirect.process_response(request, Response(request.url, status=301,
+                                                                  headers={"Location": f"/{number}.html"}))
+
+
+def test_stored_attachments_are_revalidated_never_downloaded_unasked(tmp_path):
+    page_url = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_3.html"
+    file_url = "http://127.0.0.2:8000/xxgk/ndbg/202401/P020240119.pdf"
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "GOVREPORTS_REVALIDATE_AFTER": 0})
+    db = store.open_db(crawler.settings["GOVREPORTS_DB"])
+    digest = store.save_document(db, SEED, url=page_url, headers={"ETag": '"page"'})
+    file_digest = store.save_attachment(db, OTHER, url=file_url, file_name="年报.pdf", headers={"ETag": '"file"'})
+    store.save_report_with_attachments(db, parse_document(SEED, page_url), digest, [
+        {"link": file_url, "url": file_url, "sha256": file_digest, "file_name": "年报.pdf"}])
+    db.close()
+    middleware = Revalidate.from_crawler(crawler)
+    middleware.spider_opened()
+    page = Request(page_url, meta={"govreports_report": True})
+    middleware.process_request(page)  # its 304 will revalidate the stored file too
+    assert page.meta["govreports_attachments"] == [(file_url, "年报.pdf")]
+    attachment = Request(file_url, meta={"govreports_attachment": True}, headers={"If-None-Match": '"stale"'})
+    middleware.process_request(attachment)
+    assert attachment.headers["If-None-Match"] == b'"file"' and attachment.meta["govreports_document"] == file_digest
+    elsewhere = Request("http://127.0.0.2:8000/other.pdf", meta={"govreports_attachment": True,
+                                                                 "govreports_document": file_digest},
+                        headers={"If-None-Match": '"file"'})  # a redirect's next hop, with its first hop's headers
+    middleware.process_request(elsewhere)
+    assert b"If-None-Match" not in elsewhere.headers and "govreports_document" not in elsewhere.meta

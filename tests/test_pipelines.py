@@ -140,7 +140,8 @@ def test_crawl_runs_row_from_the_stats(crawler):
     for key, value in {"downloader/request_count": 12, "downloader/response_count": 11,
                        "downloader/response_bytes": 34567, "govreports/listed": 7, "govreports/reports_new": 5,
                        "govreports/reports_unchanged": 1, "govreports/blocked": 2, "govreports/errors": 1,
-                       "retry/max_reached": 1, "govreports/not_modified": 1, "govreports/failed/replica-trs": 1,
+                       "retry/max_reached": 1, "govreports/fetch_failed": 1, "retry/count": 4,
+                       "govreports/not_modified": 1, "govreports/failed/replica-trs": 1,
                        "govreports/failed/replica-generic": 2}.items():
         stats.set_value(key, value)
     extension.spider_closed("finished")
@@ -153,4 +154,39 @@ def test_crawl_runs_row_from_the_stats(crawler):
         "listed": 7, "reports_new": 5, "reports_changed": 0, "reports_reparsed": 0, "reports_unchanged": 1,
         "errors": 2, "blocked": 2, "offsite": 0}
     assert (row["not_modified"], row["not_requested"], row["reports_vanished"]) == (1, 0, 0)
+    # a download given up after its retries is one failure (fetch_failed), not two
+    assert (row["fetch_failed"], row["retries"], row["storage_error"]) == (1, 4, None)
     assert row["failed_sites"] == "replica-generic,replica-trs"
+
+
+def test_a_stub_page_and_its_file_become_one_report_with_the_file_named(chain, crawler):
+    from crawler.items import Attachment
+    from parsers import store
+    from replica.attachments import render_docx, stub_page
+    from replica.generator import generate
+
+    truth = generate(2024, 1)[0]
+    file_url = "http://127.0.0.3:8000/module/download/downfile.jsp?classid=0&filename=0a1b.docx"
+    stub = ReportPage(site="replica-hanweb", url=URL, body=stub_page(truth, file_url, "年报.docx").encode(),
+                      headers={"Content-Type": "text/html; charset=utf-8"}, fetched_at="2024-02-01T00:00:00+00:00",
+                      problems=["the attachment http://127.0.0.3:8000/scan.pdf is over the 64 MB limit: not read"])
+    stub.attachments.append(Attachment(link=file_url, url=file_url, name="示范县2023年年度报告.docx",
+                                       headers={"Content-Type": "application/octet-stream"},
+                                       fetched_at="2024-02-01T00:00:00+00:00", body=render_docx(truth, 0)))
+    item = run(chain, stub)
+    stored = db(crawler)
+    [report] = stored["reports"].rows
+    assert (report["source"], report["figures_from"], report["year"]) == (URL, file_url, truth["year"])
+    assert "over the 64 MB limit" in report["problems"]
+    [attachment] = store.attachments_of(stored, item.document_sha256)
+    assert attachment["file_name"] == "示范县2023年年度报告.docx"
+    assert stored["documents"].get(attachment["sha256"])["file_name"] == "示范县2023年年度报告.docx"
+    assert stored["cells"].count == len(item.parsed.cells) > 100
+    assert crawler.stats.get_value("govreports/attachments_fetched") == 1
+
+    again = ReportPage(site="replica-hanweb", url=URL, body=stub.body, headers=stub.headers,
+                       fetched_at="2024-03-01T00:00:00+00:00", attachments=[Attachment(
+                           link=file_url, url=file_url, name=None, headers={}, fetched_at="2024-03-01T00:00:00+00:00",
+                           document_sha256=attachment["sha256"])])  # the page whole, its file a 304
+    assert run(chain, again).known
+    assert stored["reports"].count == 1 and crawler.stats.get_value("govreports/reports_unchanged") == 1

@@ -1,16 +1,20 @@
 """The spiders against saved listing pages (tests/files/listings/), one family at a time:
-every request they yield is checked, as city-scrapers tests check every parsed field."""
+every request they yield is checked, as city-scrapers tests check every parsed field. Then the
+pieces of attachments that need no network (crawler.attachments): which links are files, their
+names, local sites, and the report callback fed with built responses."""
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
 from scrapy import FormRequest, Request
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler import registry
-from crawler.items import BlockedPage, ReportPage
+from crawler import attachments, registry
+from crawler.attachments import Link, attachment_links, disposition_name, error_page, file_name, path_safe
+from crawler.items import BlockedPage, NotModified, ReportPage
 from crawler.spiders.hanweb import datastore, pager
 from crawler.spiders.reports import ReportsSpider, family_of
 from crawler.spiders.trs import page_urls
@@ -306,3 +310,198 @@ def test_blocking_pages_are_recorded_never_parsed_or_followed(name, status, head
         assert isinstance(item, BlockedPage)
         assert (item.site, item.url, item.status, item.kind) == ("replica-trs", url, status, kind)
     assert status in ReportsSpider.handle_httpstatus_list or status == 200
+
+
+# ==== attachments (详见附件) and local sites ====
+
+PAGE = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_4000001.html"
+
+
+def page(body: str) -> str:
+    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'
+
+
+# ---- which links are attachments ----------------------------------------------------------
+
+def test_the_cms_shapes_of_attachment_links_are_found_in_page_order():
+    html = page("""
+        <a href="/">首页</a> <a href="../index.html">返回列表</a> <a href="#top">顶部</a>
+        <a href="javascript:window.print()">打印</a> <a href="mailto:a@b.cn">邮件</a>
+        <p>附件：<a href="./P020240119123456789012.pdf">示范县2023年政府信息公开工作年度报告.pdf</a></p>
+        <a href="/module/download/downfile.jsp?classid=0&filename=0a1b2c.docx">年度报告.docx</a>
+        <a href="/ndbg/files/202401/%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.xls">年度报告.xls</a>
+        <a href="/uploadfile/123.pdf">下载</a>
+        <a href="/attach/get?id=77">示范县年报（图片版）.jpg</a>
+        <a href="./P020240119123456789012.pdf">同一文件</a>
+        <a href="http://elsewhere.example/report.pdf">另一站的文件</a>
+    """)
+    found = attachment_links(html, PAGE, hosts={"127.0.0.2"})
+    assert [link.url for link in found] == [
+        "http://127.0.0.2:8000/xxgk/ndbg/202401/P020240119123456789012.pdf",
+        "http://127.0.0.2:8000/module/download/downfile.jsp?classid=0&filename=0a1b2c.docx",
+        "http://127.0.0.2:8000/ndbg/files/202401/%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.xls",
+        "http://127.0.0.2:8000/uploadfile/123.pdf",
+        "http://127.0.0.2:8000/attach/get?id=77",  # the link text is a file name
+    ]
+    assert found[0].text == "示范县2023年政府信息公开工作年度报告.pdf"
+
+
+def test_a_file_library_is_not_taken_whole():
+    html = page("".join(f'<a href="/files/{number}.pdf">{number}</a>' for number in range(40)))
+    assert len(attachment_links(html, PAGE)) == attachments.MAX_ATTACHMENTS
+
+
+# ---- file names: metadata, never a path -----------------------------------------------------
+
+@pytest.mark.parametrize("value, name", [
+    ("attachment; filename=\"0a1b.doc\"; filename*=UTF-8''%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.doc", "年度报告.doc"),
+    ("attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf", "年报.pdf"),
+    ('attachment; filename="%E5%B9%B4%E6%8A%A5.pdf"', "年报.pdf"),  # percent-encoded, no filename*
+    ('attachment; filename="%C4%EA%B1%A8.pdf"', "年报.pdf"),  # percent-encoded GBK
+    ("attachment; filename=report.pdf", "report.pdf"),
+    ("inline", None),
+    (None, None),
+])
+def test_content_disposition_names(value, name):
+    assert disposition_name(value) == name
+
+
+def test_raw_gbk_bytes_in_content_disposition_are_read():
+    assert disposition_name('attachment; filename="年报.xls"'.encode("gbk")) == "年报.xls"
+
+
+def test_the_name_comes_from_the_header_else_the_link_text_else_the_url():
+    link = Link("http://h/P0202401.pdf", "示范县2023年年度报告.pdf")
+    header = {"Content-Disposition": "attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf"}
+    assert file_name(header, link, link.url) == "年报.pdf"
+    assert file_name({}, link, link.url) == "示范县2023年年度报告.pdf"
+    assert file_name({}, Link("http://h/d.jsp?filename=abc.doc", "下载"), "http://h/d.jsp?filename=abc.doc") == "abc.doc"
+    assert file_name({}, None, "http://h/files/%E5%B9%B4%E6%8A%A5.xls") == "年报.xls"
+
+
+@pytest.mark.parametrize("hostile, safe", [
+    ("../../etc/passwd", "passwd"),
+    ("/etc/shadow", "shadow"),
+    ("C:\\Windows\\system32\\cmd.exe", "cmd.exe"),
+    ("..", None),
+    (".bashrc", "bashrc"),
+    ("年报\x00.pdf", "年报.pdf"),
+    ("年\r\n报\t.pdf", "年报.pdf"),
+    ("", None),
+])
+def test_hostile_names_never_leave_the_folder(hostile, safe):
+    assert path_safe(hostile) == safe
+
+
+def test_a_very_long_name_is_cut_to_fit_a_filesystem_and_keeps_its_extension():
+    name = path_safe("年" * 500 + ".pdf")
+    assert len(name.encode()) <= attachments.MAX_NAME_BYTES and name.endswith("年.pdf")
+
+
+@pytest.mark.parametrize("body, url, content_type, expected", [
+    (b"<html><body>\xe6\x96\x87\xe4\xbb\xb6\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8</body></html>", "http://h/a.pdf",
+     "application/pdf", True),  # 文件不存在, where a PDF was promised
+    (b"<html><body>x</body></html>", "http://h/d.jsp?filename=a.doc", "application/octet-stream", True),
+    (b"<html>" + b"<p>report</p>" * 3000 + b"</html>", "http://h/d.jsp?filename=a.doc", "application/octet-stream",
+     False),  # a whole report saved as HTML under a .doc name
+    (b"%PDF-1.4 ...", "http://h/a.pdf", "application/pdf", False),
+    (b"<html><body>x</body></html>", "http://h/a.html", "text/html", False),
+])
+def test_an_error_page_where_a_file_was_promised(body, url, content_type, expected):
+    assert error_page(body, url, None, content_type) is expected
+
+
+# ---- local sites ----------------------------------------------------------------------------
+
+def test_replica_sites_are_local_and_adhoc_columns_on_private_addresses_too():
+    sites = registry.load()
+    assert all(site.is_local for site in sites.values() if site.replica)
+    assert registry.adhoc("http://127.0.0.2:8765/xxgk/ndbg/index.html").is_local
+    assert registry.adhoc("http://10.1.2.3/ndbg/").is_local
+    assert not registry.adhoc("https://www.gov.cn/zhengce/ndbg/").is_local  # a name could resolve anywhere
+    assert registry.Site("k", "", "", "trs", local=True).is_local
+
+
+def test_the_spider_admits_non_public_addresses_for_local_sites_only():
+    replica = spider(site="replica-trs")
+    assert replica.allowed_domains == ["127.0.0.2"] and replica.local_hosts == {"127.0.0.2"}
+    assert spider(url="https://www.gov.cn/ndbg/index.html").local_hosts == set()
+    assert spider(url="http://192.168.1.20/ndbg/index.html").local_hosts == {"192.168.1.20"}  # asked for by address
+
+
+# ---- the report callback and its attachments --------------------------------------------------
+
+@pytest.fixture
+def trs_spider():
+    crawler = get_crawler(ReportsSpider, {"GOVREPORTS_COLUMNS": {"replica-trs": ["http://127.0.0.2:8000/x/index.html"]}})
+    spider = ReportsSpider.from_crawler(crawler, site="replica-trs")
+    return spider
+
+
+def respond(request, body: bytes, status=200, headers=None, url=None):
+    cls = HtmlResponse if body.lstrip().startswith(b"<") else Response
+    return cls(url or request.url, status=status, body=body, headers=headers or {}, request=request)
+
+
+def test_a_stub_page_waits_for_its_file_then_goes_on_as_one_item(trs_spider):
+    site = trs_spider.sites[0]
+    report = Request(PAGE, meta={"govreports_report": True})
+    stub = page('<p>详见附件。</p><p>附件：<a href="./P02024.pdf">示范县年度报告.pdf</a></p>').encode()
+    [request] = list(trs_spider.parse_report(respond(report, stub, headers={"Content-Type": "text/html"}), site=site))
+    assert request.url == "http://127.0.0.2:8000/xxgk/ndbg/202401/P02024.pdf"
+    assert request.meta["govreports_attachment"] and request.dont_filter
+    [item] = list(trs_spider.parse_attachment(respond(request, b"%PDF-1.4 fake", headers={
+        "Content-Type": "application/pdf"}), **request.cb_kwargs))
+    assert isinstance(item, ReportPage) and item.body == stub
+    [attachment] = item.attachments
+    assert (attachment.url, attachment.name, attachment.body) == (request.url, "示范县年度报告.pdf", b"%PDF-1.4 fake")
+
+
+def test_a_page_without_files_is_an_item_at_once(trs_spider):
+    report = Request(PAGE, meta={"govreports_report": True})
+    [item] = list(trs_spider.parse_report(respond(report, page("<p>报告正文</p>").encode()), site=trs_spider.sites[0]))
+    assert isinstance(item, ReportPage) and item.attachments == []
+
+
+def test_an_error_page_for_a_file_drops_the_report_and_counts_a_failure(trs_spider):
+    report = Request(PAGE, meta={"govreports_report": True})
+    stub = page('<a href="./P0.pdf">年报.pdf</a>').encode()
+    [request] = list(trs_spider.parse_report(respond(report, stub), site=trs_spider.sites[0]))
+    missing = "<html><body>对不起，您要下载的文件不存在或已被删除！</body></html>".encode()
+    assert list(trs_spider.parse_attachment(respond(request, missing, headers={"Content-Type": "application/pdf"}),
+                                        **request.cb_kwargs)) == []
+    stats = trs_spider.crawler.stats
+    assert stats.get_value("govreports/fetch_failed") == 1 and stats.get_value("govreports/failed/replica-trs") == 1
+
+
+def test_a_304_page_revalidates_its_stored_files_and_is_not_modified_when_they_are_too(trs_spider):
+    report = Request(PAGE, meta={"govreports_report": True, "govreports_document": "page-sha",
+                                 "govreports_attachments": [("http://127.0.0.2:8000/f/P0.pdf", "年报.pdf")]})
+    [request] = list(trs_spider.parse_report(respond(report, b"", status=304), site=trs_spider.sites[0]))
+    request.meta["govreports_document"] = "file-sha"  # as Revalidate sets it for a stored file
+    [item] = list(trs_spider.parse_attachment(respond(request, b"", status=304), **request.cb_kwargs))
+    assert isinstance(item, NotModified) and item.document_sha256 == "page-sha"
+    assert [(a.document_sha256, a.body, a.name) for a in item.attachments] == [("file-sha", None, "年报.pdf")]
+
+
+def test_a_failed_file_is_logged_with_its_url_and_the_page_is_left_for_next_time(trs_spider, caplog):
+    report = Request(PAGE, meta={"govreports_report": True})
+    [request] = list(trs_spider.parse_report(respond(report, page('<a href="./P0.pdf">年报.pdf</a>').encode()),
+                                         site=trs_spider.sites[0]))
+    assert list(trs_spider.attachment_failed(SimpleNamespace(request=request,
+                                                             getErrorMessage=lambda: "Connection was refused"))) == []
+    assert f"{request.url} failed (replica-trs): Connection was refused; an attachment of {PAGE}" in caplog.text
+    assert trs_spider.crawler.stats.get_value("govreports/fetch_failed") == 1
+
+
+def test_a_file_over_the_size_limit_is_a_problem_of_the_report_not_a_failure(trs_spider):
+    report = Request(PAGE, meta={"govreports_report": True})
+    [request] = list(trs_spider.parse_report(respond(report, page('<a href="./P0.pdf">年报（扫描件）.pdf</a>').encode()),
+                                             site=trs_spider.sites[0]))
+    assert request.meta["download_maxsize"] == 64 * 2**20  # the parser's limit, above the pages' 32 MB
+    message = (f"Cancelling download of {request.url}: expected response size (209715200) larger than download "
+               "max size (67108864).")
+    [item] = list(trs_spider.attachment_failed(SimpleNamespace(request=request, getErrorMessage=lambda: message)))
+    assert isinstance(item, ReportPage) and item.attachments == []
+    assert item.problems == [f"the attachment {request.url} is over the 64 MB limit: not read"]
+    assert trs_spider.crawler.stats.get_value("govreports/fetch_failed") is None

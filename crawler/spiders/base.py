@@ -11,7 +11,6 @@ spider can crawl many sites of several families at once.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -25,12 +24,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.selector import Selector
 from twisted.python.failure import Failure
 
+from crawler import attachments
 from crawler.blocking import blocked_kind
-from crawler.items import BlockedPage, NotModified, ReportPage
-from crawler.middlewares import Fresh
+from crawler.items import Attachment, BlockedPage, NotModified, ReportPage
+from crawler.middlewares import Fresh, RedirectFailed
 from crawler.registry import Site
 from parsers import convert
 from parsers.decode import charset_from_content_type, decode
+from parsers.record import MAX_DOCUMENT_BYTES
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # A report's title ends in 年度报告 or 年报, perhaps with bracketed notes ("…年度报告（图文版）").
@@ -126,22 +127,51 @@ class ReportSpider(scrapy.Spider):
     def site_failed(self, site: Site) -> None:
         self.crawler.stats.inc_value(f"govreports/failed/{site.key}")
 
+    def fetch_failed(self, site: Site, url: str, reason: str) -> None:
+        """A page or file this run needed and did not get: counted (crawl_runs.errors and
+        .fetch_failed), logged with its URL, and its site's reports are not judged vanished.
+        Nothing of it is stored, so the next run asks for it again."""
+        self.site_failed(site)
+        self.crawler.stats.inc_value("govreports/fetch_failed")
+        self.logger.error("%s failed (%s): %s", url, site.key, reason)
+
+    @staticmethod
+    def _refused(failure: Failure) -> bool:
+        """A request our own rules did not send (robots.txt, a host of no crawled site, a
+        non-public address), as opposed to one that failed. A redirect refused is a failure
+        of the page it came from: the page was not fetched, and may be next time."""
+        if not failure.check(IgnoreRequest) or failure.check(HttpError, RedirectFailed):
+            return False
+        return not failure.request.meta.get("redirect_urls")
+
+    @staticmethod
+    def _origin(request: scrapy.Request) -> str:
+        """The URL a request was made for, before any redirect."""
+        return (request.meta.get("redirect_urls") or [request.url])[0]
+
     def request_failed(self, failure: Failure) -> None:
-        """The errback of every request: a download given up, an HTTP error, a request refused
-        on our side (robots.txt, offsite), or a stored page not due (Fresh)."""
+        """The errback of every page request: a download given up, an HTTP error, a redirect
+        that leads nowhere, a request refused on our side (robots.txt, offsite), or a stored
+        page not due (Fresh)."""
         request = failure.request
         site = request.cb_kwargs["site"]
-        refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
-        if failure.check(Fresh) or refused and request.meta.get("govreports_report"):
-            # A report page the portal still lists, which we do not fetch: not a failure.
-            self.present[site.key].add(request.url)
+        url = self._origin(request)
+        if failure.check(Fresh):
+            self.present[site.key].add(url)  # a report page the portal still lists, not due
+            return
+        if not self._refused(failure):
+            reason = failure.getErrorMessage()
+            if request.url != url:
+                reason += f" (redirected to {request.url})"
+            self.fetch_failed(site, url, reason)
+            return
+        # Refused on our side: a warning, as Scrapy has them. A report page we may not fetch
+        # is still listed; a listing we may not read leaves the site's reports unknown.
+        if request.meta.get("govreports_report"):
+            self.present[site.key].add(url)
         else:
             self.site_failed(site)
-        if not failure.check(Fresh):
-            # An errback that returns silences Scrapy's own report of the failure: it is
-            # logged here; requests refused on our side are warnings, as Scrapy has them.
-            self.logger.log(logging.WARNING if refused else logging.ERROR, "%s failed (%s): %s",
-                            request.url, site.key, failure.getErrorMessage())
+        self.logger.warning("%s not requested (%s): %s", url, site.key, failure.getErrorMessage())
 
     def callback_failed(self, failure: Failure, response: Response) -> None:
         site = response.request.cb_kwargs.get("site") if response.request else None
@@ -175,12 +205,80 @@ class ReportSpider(scrapy.Spider):
         )
 
     @unless_blocked
-    def parse_report(self, response: Response, site: Site) -> Iterator[ReportPage | NotModified]:
+    def parse_report(self, response: Response, site: Site) -> Iterator:
+        """A report page, and then the files it links (详见附件), one after the other: the page
+        and its attachments go to the pipelines as one item, or, when a file fails, not at all."""
+        if response.request is not None:
+            self.present[site.key].add(self._origin(response.request))
         self.present[site.key].add(response.url)  # where a listed link redirected to
         if response.status == 304:
-            yield NotModified(site=site.key, url=response.url, document_sha256=response.meta["govreports_document"],
-                              headers=headers_of(response), fetched_at=now())
+            stored = response.meta.get("govreports_attachments") or []
+            digest = response.meta["govreports_document"]
+            links = [attachments.Link(link, name or "") for link, name in stored]
+            page = ReportPage(site=site.key, url=response.url, body=None, headers=headers_of(response),
+                              fetched_at=now(), document_sha256=digest)
+        else:
+            hosts = set(self.allowed_domains or ())
+            links = attachments.attachment_links(page_text(response), response.url, hosts)
+            page = ReportPage(site=site.key, url=response.url, body=response.body, headers=headers_of(response),
+                              fetched_at=now())
+        yield from self._next_attachment(page, links, site)
+
+    def _next_attachment(self, page: ReportPage, links: list[attachments.Link], site: Site) -> Iterator:
+        """The request for the page's next file, or the page itself when all are in."""
+        if links:
+            link, rest = links[0], links[1:]
+            yield scrapy.Request(
+                link.url, callback=self.parse_attachment, errback=self.attachment_failed, dont_filter=True,
+                priority=10,  # finish the reports under way before listing more
+                cb_kwargs={"site": site, "page": page, "link": link, "rest": rest},
+                # A report's file may be larger than any page (scans): the parser's limit, not the page's.
+                meta={"govreports_attachment": True, "download_maxsize": MAX_DOCUMENT_BYTES,
+                      "download_warnsize": MAX_DOCUMENT_BYTES // 2},
+            )
+        elif page.body is None and all(item.body is None for item in page.attachments):
+            # The page and every file it links answered 304.
+            yield NotModified(site=page.site, url=page.url, document_sha256=page.document_sha256,
+                              headers=page.headers, fetched_at=page.fetched_at, attachments=page.attachments)
+        else:
+            yield page
+
+    def parse_attachment(self, response: Response, site: Site, page: ReportPage, link: attachments.Link,
+                         rest: list[attachments.Link]) -> Iterator:
+        headers = headers_of(response)
+        name = attachments.file_name(headers, link, response.url)
+        if response.status == 304:
+            body, digest = None, response.meta["govreports_document"]
+        elif response.status != 200:  # a challenge (412, 521): the spider's handle_httpstatus_list
+            self.fetch_failed(site, link.url, f"HTTP {response.status} ({blocked_kind(response) or 'no file'}), "
+                                              f"linked from {page.url}")
             return
-        yield ReportPage(
-            site=site.key, url=response.url, body=response.body, headers=headers_of(response), fetched_at=now()
-        )
+        else:
+            content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+            if attachments.error_page(response.body, response.url, name, content_type):
+                self.fetch_failed(site, link.url, f"an HTML page ({len(response.body)} bytes) where the file "
+                                                  f"{name!r} was promised, linked from {page.url}")
+                return
+            body, digest = response.body, None
+        page.attachments.append(Attachment(link=link.url, url=response.url, name=name, headers=headers,
+                                           fetched_at=now(), body=body, document_sha256=digest))
+        yield from self._next_attachment(page, rest, site)
+
+    def attachment_failed(self, failure: Failure) -> Iterator:
+        """A file of a report page not fetched: the report is not stored this run (a page without
+        its figures would be taken for complete), so the next run fetches page and file again.
+        A file over the size limit is no failure of the fetch: it is a problem of the report."""
+        request = failure.request
+        site, page = request.cb_kwargs["site"], request.cb_kwargs["page"]
+        reason = failure.getErrorMessage()
+        if "larger than download max size" in reason:
+            self.logger.warning("%s: not read, over %d MB (an attachment of %s)", request.url,
+                                MAX_DOCUMENT_BYTES // 2**20, page.url)
+            page.problems.append(f"the attachment {self._origin(request)} is over the "
+                                 f"{MAX_DOCUMENT_BYTES // 2**20} MB limit: not read")
+            yield from self._next_attachment(page, request.cb_kwargs["rest"], site)
+            return
+        if request.url != self._origin(request):
+            reason += f" (redirected to {request.url})"
+        self.fetch_failed(site, self._origin(request), f"{reason}; an attachment of {page.url}, which is left "
+                                                       "for the next run")

@@ -49,8 +49,10 @@ class ReportsSpider(TRSSpider, HanwebSpider, GenericSpider):
         else:
             sites = registry.load(crawler.settings.get("GOVREPORTS_SITES"))
             spider.sites = registry.select(sites, spider.site_key, crawler.settings.getdict("GOVREPORTS_COLUMNS"))
-        # The offsite guard (crawler.middlewares.SiteHostsOnly) admits these hosts only.
+        # The offsite guard (crawler.middlewares.SiteHostsOnly) admits these hosts only, and
+        # non-public addresses for the hosts of local sites only.
         spider.allowed_domains = sorted({host for site in spider.sites for host in site.hosts})
+        spider.local_hosts = {host for site in spider.sites if site.is_local for host in site.hosts}
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
