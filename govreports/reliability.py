@@ -22,7 +22,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from govreports import fuzzing, hostile_inputs, storage_faults
+from govreports import fuzzing, hostile_inputs, reliability_crawl, storage_faults
 
 RELIABILITY_JSON = Path("output/reliability.json")
 FUZZ_EXAMPLES = 2000
@@ -99,6 +99,7 @@ SCENARIOS = {
     "regular expressions": run_regexes,
     "fuzzing": run_fuzz,
     "storage faults": run_storage_faults,
+    **reliability_crawl.REGISTRY,  # faults injected by the replica, kill -9 of crawls, a full or read-only disk
 }
 
 

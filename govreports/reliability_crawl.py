@@ -595,21 +595,3 @@ REGISTRY = {
     "crawl storage faults": lambda: registry_counts(run_storage()),
 }
 
-
-def main() -> int:
-    """`python -m govreports.reliability_crawl`: the crawler's scenarios alone, their counts printed."""
-    failed = False
-    for name, scenario in REGISTRY.items():
-        started = time.monotonic()
-        counts = scenario()
-        failures = counts.pop("failures", [])
-        failed |= bool(failures)
-        print(f"{name} ({time.monotonic() - started:.0f} s): " + ", ".join(f"{key} {value}" for key, value in counts.items()),
-              flush=True)
-        for failure in failures:
-            print(f"  FAILED: {failure}", flush=True)
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
