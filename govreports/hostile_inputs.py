@@ -377,7 +377,7 @@ CASES = [
          text_kept("深层文本")),
     Case("1,000 rows of 3 cells of rowspan=10^9 colspan=10^9", lambda: spans(1000, 3), _document, no_figures),
     Case("99,000 rows of rowspan=10^9 colspan=10^9 (the grid's bound)", lambda: spans(99_000), _document,
-         no_figures, seconds=5, megabytes=150),
+         no_figures, seconds=5, megabytes=250),
     Case("HTML table of 100,000 rows (10^6 tags: read without a tree)", long_html_table, _document,
          problem_saying("left out", figures=True), seconds=10, megabytes=150),
     Case("HTML table of 19,000 rows (just under MAX_TREE_TAGS)", lambda: long_html_table(19_000), _document,
