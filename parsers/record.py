@@ -6,6 +6,7 @@ first (filetype.py): HTML and text take the decode/html path, PDF, Word, RTF and
 spreadsheets their extractors (pdf.py, office.py), which write the same text lines.
 A report published as a page plus attachments is put together by parse_with_attachments.
 """
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +116,12 @@ def parse_document(data: bytes, source: str, *, http_charset: str | None = None)
         return parse_extracted(extract(decoded.text), source=source, encoding=decoded.encoding,
                                problems=decoded.problems)
     read = _read_document(kind, data)
-    return parse_extracted(_cleaned(read.text), source=source, encoding=kind, problems=read.problems)
+    # Extractors (pdfminer) can return lone surrogates, which SQLite cannot store as UTF-8.
+    text = _LONE_SURROGATE.sub("\ufffd", read.text)
+    return parse_extracted(_cleaned(text), source=source, encoding=kind, problems=read.problems)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_document(kind: str, data: bytes) -> filetype.DocumentText:
