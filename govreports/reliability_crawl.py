@@ -55,6 +55,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.runner import LOCAL, crawl_command, replica_columns, run_crawl
 from govreports.crawl_commands import EXIT_STORAGE, grade, parse_stored, run_row
+from govreports.storage_faults import remount, tmpfs
 from parsers import store
 
 SEED = 2024
@@ -495,20 +496,6 @@ def can_mount() -> bool:
             return False
         subprocess.run(["umount", folder], check=True)
         return True
-
-
-@contextmanager
-def tmpfs(folder: Path, size: str):
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
-
-
-def remount(folder: Path, options: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True)
 
 
 def crawl_cli(db: Path, columns: dict, log_dir: Path) -> subprocess.CompletedProcess:

@@ -177,7 +177,7 @@ def tmpfs(folder: Path, size: str):
         subprocess.run(["umount", str(folder)], check=True)
 
 
-def _remount(folder: Path, mode: str) -> None:
+def remount(folder: Path, mode: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
 
 
@@ -189,11 +189,11 @@ def read_only_filesystem(work: Path) -> FaultRun | None:
     with tmpfs(work / "fs", "16m") as folder:
         db = folder / "reports.db"
         first = run_cli(inputs[:3], db)
-        _remount(folder, "ro")
+        remount(folder, "ro")
         try:
             fault = run_cli(inputs[3:], db)
         finally:
-            _remount(folder, "rw")
+            remount(folder, "rw")
         return judge("read-only filesystem", fault, db, stored_sources(first), work)
 
 
