@@ -348,10 +348,17 @@ class Checker:
 
     def check(self) -> list[str]:
         problems = []
+        if not Path(self.db_path).exists():  # killed before the database was created: nothing to lose yet
+            return self._gone(set())
         with closing(sqlite3.connect(self.db_path)) as connection:
             integrity = "; ".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
             if integrity != "ok":
                 return [f"integrity_check: {integrity}"]
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"reports", "documents", "cells"} <= tables:
+                # Killed before (or while) the schema was created: a valid state to resume from, as long
+                # as nothing had been stored before.
+                return self._gone(set())
             dupes = duplicates(connection)
             if dupes:
                 problems.append(f"{dupes} duplicate reports")
@@ -373,11 +380,13 @@ class Checker:
                     problems.append(f"{source}: half-written, {cells} cells of {self.expected_cells[cache]}")
         finally:
             db.close()
+        return problems + self._gone(keys)
+
+    def _gone(self, keys: set[str]) -> list[str]:
+        """Reports stored after an earlier kill that are no longer there; remembers `keys` as stored."""
         gone = self.seen - keys
-        if gone:
-            problems.append(f"{len(gone)} reports stored before are gone: {sorted(gone)[:3]}")
         self.seen |= keys
-        return problems
+        return [f"{len(gone)} reports stored before are gone: {sorted(gone)[:3]}"] if gone else []
 
 
 def corpus_state(db_path: Path) -> dict[str, dict]:
@@ -419,8 +428,9 @@ def kill_scenario(kills: int = 10, *, reports: int = REPORTS, seed: int = SEED, 
             argv, env = crawl_command(db=db_path, columns=columns, settings=LOCAL,
                                       log_file=work / f"killed-{attempt}.log")
             child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # Anywhere from the crawl's start-up to its last writes (the first crawls run longest).
-            delay = rng.uniform(0.5, max(1.0, result.reference_seconds))
+            # Anywhere from the crawl's start-up to its last writes (the first crawls run longest); the
+            # first kill lands before the database or its schema exists, a state the next run must take.
+            delay = 0.1 if result.kills == 0 else rng.uniform(0.5, max(1.0, result.reference_seconds))
             try:
                 child.wait(timeout=delay)
                 result.finished_early += 1  # ended before the kill: the next restart gets one

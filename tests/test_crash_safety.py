@@ -108,3 +108,35 @@ def test_a_storage_fault_is_a_clear_error_a_non_zero_exit_and_nothing_corrupted(
     assert line.startswith("govreports: ") and ("disk is full" in line if name == "disk full"
                                                 else "Read-only file system" in line)
     assert run.recovered
+
+
+def test_a_database_killed_before_its_schema_is_a_state_to_resume_from(tmp_path):
+    """The kill loop can land before the crawl created the file, or after it created the file but
+    before its tables: both are an empty corpus, not a failure of the check."""
+    db_path = tmp_path / "killed.db"
+    checker = Checker(db_path)
+    assert checker.check() == []  # no file yet
+    sqlite3.connect(db_path).close()  # an empty file
+    assert checker.check() == []
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("CREATE TABLE documents (sha256 TEXT)")  # part of the schema only
+    assert checker.check() == []
+    assert checker.seen == set()
+
+
+def test_a_report_that_disappears_after_a_kill_is_counted_as_gone(tmp_path):
+    from parsers import store
+    from parsers.record import parse_document
+
+    seed = sorted((Path(__file__).parent.parent / "replica" / "seeds").glob("*.txt"))[0].read_bytes()
+    db_path = tmp_path / "reports.db"
+    db = store.open_db(db_path)
+    store.save_report(db, parse_document(seed, "http://127.0.0.2/1.html"),
+                      store.save_document(db, seed, url="http://127.0.0.2/1.html"))
+    db.close()
+    checker = Checker(db_path)
+    assert checker.check() == []
+    assert len(checker.seen) == 1
+    db_path.unlink()
+    [problem] = checker.check()
+    assert problem.startswith("1 reports stored before are gone")
