@@ -2,7 +2,7 @@
 
 Each property is a strategy (random bytes, random text, real layouts with edits) and a
 check that must hold for every example: no exception escapes a stage, every record
-validates against ../shared/report.schema.json, and — the property the figures rest on —
+validates against docs/report.schema.json, and — the property the figures rest on —
 the arithmetic never passes a table whose numbers were changed. `run` applies hypothesis
 to one property with a number of examples and returns how many cases it ran.
 """
@@ -24,9 +24,9 @@ from parsers.validate import check_record
 from replica.generator import generate, render_html, render_text
 from replica.render import HTML_STYLES, TEXT_LAYOUTS
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMA = json.loads((SHARED / "report.schema.json").read_text(encoding="utf-8"))
-SEEDS = [path.read_text(encoding="utf-8") for path in sorted((SHARED / "seeds").glob("*.txt"))]
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+SEEDS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "replica" / "seeds").glob("*.txt"))]
 TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation": "表四"}
 CASES_RUN: Counter = Counter()  # examples checked, per property
 

@@ -1,6 +1,6 @@
 """The official report templates: row and column labels of 表二, 表三 and 表四.
 
-Keys are the outward names of ../shared/SCHEMA.md. Labels are matched as regular
+Keys are the outward names of docs/SCHEMA.md. Labels are matched as regular
 expressions on label text with all white space removed, after Traditional→Simplified
 conversion and width normalization, so they name the distinctive words of each label
 rather than its full wording (agencies abbreviate and re-word freely).

@@ -5,9 +5,9 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.conftest import FILES, SHARED
+from tests.conftest import FILES, SEEDS as SEED_DIR
 
-SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
+SEEDS = sorted(SEED_DIR.glob("*.txt"))
 
 
 def govreports(*args, cwd=None):

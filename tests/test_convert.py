@@ -4,9 +4,9 @@ import re
 import pytest
 
 from parsers.convert import Converted, clean, is_traditional, normalize_width, strip_pinyin, to_simplified
-from tests.conftest import SHARED
+from tests.conftest import SEEDS
 
-MIRROR = next((SHARED / "seeds").glob("001_*.txt"))
+MIRROR = next(SEEDS.glob("001_*.txt"))
 # Any parenthesized lowercase Latin run, toned or not: what an annotation looks like.
 LATIN_GROUP = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüv]+[1-5]?[)）]")
 

@@ -159,10 +159,10 @@ def test_reparse_rewrites_what_the_parser_now_reads_otherwise(rounds, tmp_path):
 def test_a_vanished_report_listed_again_is_unmarked_and_other_sites_are_left_alone(tmp_path):
     from parsers import store
     from parsers.record import parse_document
-    from tests.conftest import SHARED
+    from tests.conftest import SEEDS
 
     db = store.open_db(tmp_path / "reports.db")
-    seeds = sorted((SHARED / "seeds").glob("*.txt"))[:3]
+    seeds = sorted(SEEDS.glob("*.txt"))[:3]
     urls = [f"http://127.0.0.2/{index}.html" for index in range(3)]
     for index, (path, url) in enumerate(zip(seeds, urls)):
         data = path.read_bytes()

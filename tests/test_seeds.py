@@ -7,9 +7,8 @@ import pytest
 
 from parsers import parse_file
 from parsers import templates as T
-from tests.conftest import SHARED
+from tests.conftest import SEEDS
 
-SEEDS = SHARED / "seeds"
 
 
 def zeros(rows, columns):

@@ -3,9 +3,9 @@ import pytest
 
 from parsers import store
 from parsers.record import parse_document
-from tests.conftest import SHARED
+from tests.conftest import SEEDS
 
-SEED = (SHARED / "seeds" / "000_7e093741219ba120.txt").read_bytes()
+SEED = (SEEDS / "000_7e093741219ba120.txt").read_bytes()
 
 
 @pytest.fixture
