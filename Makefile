@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install test demo bench reliability clean
+.PHONY: install test demo bench reliability accuracy clean
 
 install: $(STAMP)
 
@@ -29,3 +29,6 @@ clean:
 
 reliability: install
 	$(BIN)/python -m govreports.reliability
+
+accuracy: install
+	$(BIN)/python benchmarks/accuracy.py --json output/accuracy.json
