@@ -22,10 +22,10 @@ demo: install
 	$(BIN)/govreports demo
 
 bench: install
-	$(BIN)/python -m govreports.bench
+	$(BIN)/python -m benchmarks.bench
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.json output/replica
 
 reliability: install
-	$(BIN)/python -m govreports.reliability
+	$(BIN)/python -m reliability.run

@@ -44,7 +44,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.extensions import CrawlRuns
 from crawler.items import BlockedPage, NotModified, ReportPage
-from parsers import store
+import store
 from parsers.decode import charset_from_content_type
 from parsers.record import parse_document, parse_with_attachments
 

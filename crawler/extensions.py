@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler import lock, storage
-from parsers import store
+import store
 
 logger = logging.getLogger(__name__)
 

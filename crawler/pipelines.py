@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 
-from parsers import store
+import store
 from parsers.decode import charset_from_content_type, decode
 from parsers.record import extract, parse_document, parse_extracted, parse_with_attachments
 

@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from govreports.truth import differences
+from corpus.truth import differences
 from parsers import filetype
 from parsers.filetype import IMAGE_ONLY
 from parsers.office import extract_rtf

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from corpus import build, checks, export, overview, regions
 from govreports.cli import main
-from parsers import store, templates as T
+import store
+from parsers import templates as T
 from parsers.record import parse_document
 from replica.generator import corpus as replica_corpus, generate, render_html, traditional
 

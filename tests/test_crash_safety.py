@@ -1,4 +1,4 @@
-"""Crash safety of real crawls (govreports.reliability_crawl, the scenarios `make reliability` runs):
+"""Crash safety of real crawls (reliability.crawl, the scenarios `make reliability` runs):
 kill -9 at random moments, again and again; a kill in the middle of a report's transaction; a
 disk that fills up and a database that turns read-only."""
 import signal
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from govreports import reliability_crawl
-from govreports.reliability_crawl import Checker, kill_scenario, storage_scenario
+from reliability import crawl as reliability_crawl
+from reliability.crawl import Checker, kill_scenario, storage_scenario
 
 KILLS = 8
 
@@ -47,7 +47,7 @@ def test_run_kills_is_this_scenario_counted(monkeypatch, killed):
 
 KILL_MID_TRANSACTION = textwrap.dedent("""
     import os, signal, sys
-    from parsers import store
+    import store
     from parsers.record import parse_document
 
     db = store.open_db(sys.argv[1])
@@ -71,7 +71,7 @@ KILL_MID_TRANSACTION = textwrap.dedent("""
 
 def test_a_kill_inside_a_reports_transaction_leaves_nothing_of_it(tmp_path):
     """Deterministically between the report's row and its commit: the report is all there or not at all."""
-    from parsers import store
+    import store
     from parsers.record import parse_document
 
     seeds = sorted((Path(__file__).parent.parent / "replica" / "seeds").glob("*.txt"))
@@ -125,7 +125,7 @@ def test_a_database_killed_before_its_schema_is_a_state_to_resume_from(tmp_path)
 
 
 def test_a_report_that_disappears_after_a_kill_is_counted_as_gone(tmp_path):
-    from parsers import store
+    import store
     from parsers.record import parse_document
 
     seed = sorted((Path(__file__).parent.parent / "replica" / "seeds").glob("*.txt"))[0].read_bytes()

@@ -16,8 +16,9 @@ import pytest
 import sqlite_utils
 
 from crawler.runner import LOCAL, replica_columns, run_crawl
-from govreports.crawl_commands import grade, reparse_corpus, stored_records
-from parsers import store
+from corpus.reparse import reparse_corpus
+from corpus.truth import grade, stored_records
+import store
 from parsers.filetype import IMAGE_ONLY, sniff
 from replica.server import Replica
 

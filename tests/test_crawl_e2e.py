@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from crawler import registry
 from crawler.runner import LOCAL, replica_columns, run_crawl
-from govreports.crawl_commands import crawl, demo, grade, stored_records
+from corpus.truth import grade, stored_records
+from govreports.crawl_commands import crawl, demo
 from replica.server import Replica
 
 

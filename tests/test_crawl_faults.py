@@ -1,12 +1,12 @@
-"""Faults injected by the replica portal, met by real crawls (govreports.reliability_crawl.fault_scenario,
+"""Faults injected by the replica portal, met by real crawls (reliability.crawl.fault_scenario,
 the same scenario `make reliability` runs): run 1 under a mix of every fault kind, run 2 on the
 same port without faults."""
 from urllib.parse import urlsplit
 
 import pytest
 
-from govreports import reliability_crawl
-from govreports.reliability_crawl import DOWNLOAD_TIMEOUT, HANG_SECONDS, fault_scenario
+from reliability import crawl as reliability_crawl
+from reliability.crawl import DOWNLOAD_TIMEOUT, HANG_SECONDS, fault_scenario
 from replica.server import FAULT_KINDS
 
 

@@ -1,4 +1,4 @@
-"""Property tests (govreports/fuzzing.py): whatever the input, no stage raises, every record
+"""Property tests (reliability/fuzzing.py): whatever the input, no stage raises, every record
 validates against the schema, and no table whose figure was changed passes as clean.
 
 Example counts are modest so this file stays within ~40 s of `make test`; `make reliability`
@@ -6,7 +6,7 @@ runs the same properties with 2,000 examples. Each test checks how many cases ra
 """
 import pytest
 
-from govreports.fuzzing import PROPERTIES, run
+from reliability.fuzzing import PROPERTIES, run
 
 # Whole documents take ~50 ms a case; one stage takes a few.
 EXAMPLES = {name: 150 if name.startswith("parse") else 400 for name in PROPERTIES}

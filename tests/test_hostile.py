@@ -1,4 +1,4 @@
-"""Hostile input: every case of govreports/hostile_inputs.py is contained, and every regular
+"""Hostile input: every case of reliability/hostile_inputs.py is contained, and every regular
 expression of parsers/ stays linear on the inputs that make backtracking explode.
 
 The cases are defined once, there, for these tests and `make reliability`. Not repeated
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from govreports import hostile_inputs as H
+from reliability import hostile_inputs as H
 from parsers import tables
 from tests.conftest import SHARED
 
@@ -69,7 +69,7 @@ def test_a_file_name_that_is_not_utf8_is_stored_and_printed(tmp_path):
 
 def test_the_reliability_table_adds_up_scenarios_and_fails_on_what_must_be_zero():
     """A scenario the crawler side adds later only has to return counts under METRICS."""
-    from govreports import reliability
+    from reliability import run as reliability
 
     results = {"hostile inputs": {"hostile inputs tried": 3, "hostile inputs contained": 3, "seconds": 1.0},
                "crawl kills": {"kills": 5, "kills survived": 4, "records lost": 1, "seconds": 2.0,

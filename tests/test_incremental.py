@@ -157,7 +157,7 @@ def test_reparse_rewrites_what_the_parser_now_reads_otherwise(rounds, tmp_path):
 
 
 def test_a_vanished_report_listed_again_is_unmarked_and_other_sites_are_left_alone(tmp_path):
-    from parsers import store
+    import store
     from parsers.record import parse_document
     from tests.conftest import SEEDS
 

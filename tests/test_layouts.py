@@ -7,7 +7,7 @@ glue digits) may leave a row out — with a problem naming it — but never give
 """
 import pytest
 
-from govreports.truth import differences
+from corpus.truth import differences
 from parsers.record import parse_document
 from replica import render
 from replica.generator import generate, render_html, render_text

@@ -17,7 +17,8 @@ import pytest
 
 from crawler import lock
 from crawler.runner import LOCAL, crawl_command, replica_columns
-from govreports.crawl_commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, exit_code
+from govreports.exit_codes import BUSY as EXIT_LOCKED, FAILED as EXIT_FAILED, OK as EXIT_OK, PARTIAL as EXIT_PARTIAL
+from govreports.exit_codes import of_run as exit_code
 from replica.server import Replica
 
 ROOT = Path(__file__).resolve().parents[1]

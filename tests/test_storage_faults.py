@@ -1,12 +1,13 @@
-"""Storage faults (govreports/storage_faults.py): `govreports parse --db` under a read-only
+"""Storage faults (reliability/storage_faults.py): `govreports parse --db` under a read-only
 database, a full disk, a file size limit and a file that is no database ends with exit status
-2 and one clear line, and leaves a database that passes integrity_check, holds every report
+74 (exit_codes.STORAGE, as `crawl` does) and one clear line, and leaves a database that passes integrity_check, holds every report
 whole (all its cells or none) and has lost nothing it stored before.
 """
 import pytest
 
+from govreports import exit_codes
 from govreports.parse_command import parse
-from govreports.storage_faults import SCENARIOS
+from reliability.storage_faults import SCENARIOS
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -15,10 +16,10 @@ def test_storage_fault_is_survived(name, tmp_path):
     if outcome is None:
         pytest.skip("this fault needs root and mount(8), or a user chmod binds")
     assert outcome.survived, outcome.failures
-    assert outcome.returncode == 2
+    assert outcome.returncode == exit_codes.STORAGE == 74
 
 
 def test_the_exit_statuses_are_documented():
     help_text = parse.get_help(parse.make_context("parse", ["x"]))
-    assert "1  some input could not be read or parsed" in help_text
-    assert "2  the database could not be opened or written" in help_text
+    assert "(parse) some input could not be read or parsed" in help_text
+    assert "74  the database cannot be written" in help_text

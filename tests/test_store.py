@@ -1,7 +1,7 @@
 """The SQLite store: originals kept, versions kept, one transaction per report."""
 import pytest
 
-from parsers import store
+import store
 from parsers.record import parse_document
 from tests.conftest import SEEDS
 

@@ -7,7 +7,7 @@ text-layout fallback is measured too. Rendering is not timed; each timing covers
 """
 import time
 
-from govreports.truth import differences
+from corpus.truth import differences
 from parsers.record import parse_document
 from replica.attachments import render_pdf
 from replica.generator import report_truth

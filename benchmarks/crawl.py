@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.runner import UNTHROTTLED
-from govreports.crawl_commands import crawl_replica, reparse_corpus
+from corpus.reparse import reparse_corpus
+from crawler.replica_crawl import crawl_replica
 
 
 def bench_crawl(seed: int = 2024) -> dict:

@@ -11,7 +11,7 @@ import resource
 import time
 from pathlib import Path
 
-from govreports.truth import differences
+from corpus.truth import differences
 from parsers.record import parse_document
 from replica.generator import corpus
 
@@ -70,8 +70,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1200)
     args = parser.parse_args()
-    from govreports.bench_attachments import bench_pdf
-    from govreports.bench_crawl import bench_crawl
+    from benchmarks.attachments import bench_pdf
+    from benchmarks.crawl import bench_crawl
 
     results = bench_parse(args.reports)
     results.update(bench_pdf(200))

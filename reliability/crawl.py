@@ -1,7 +1,7 @@
 """The crawler's reliability scenarios: faults the replica portal injects, and kill -9 of crawls.
 
 One definition of each, for tests/test_crawl_faults.py, tests/test_crash_safety.py and the
-reliability table (govreports.reliability): the tests run them small and look at the details,
+reliability table (reliability): the tests run them small and look at the details,
 the table runs them at full size and adds up the counts.
 
     run_faults()       -> {"faults_injected", "faults_survived", "records_lost", "duplicates", "failures"}
@@ -54,9 +54,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from crawler.runner import LOCAL, crawl_command, replica_columns, run_crawl
-from govreports.crawl_commands import EXIT_STORAGE, grade, parse_stored, run_row
-from govreports.storage_faults import remount, tmpfs
-from parsers import store
+from corpus.reparse import parse_stored
+from corpus.truth import grade
+from crawler.runner import run_row
+from govreports.exit_codes import STORAGE as EXIT_STORAGE
+from reliability.storage_faults import remount, tmpfs
+import store
 
 SEED = 2024
 REPORTS = 60  # generated reports of the replica (plus its attachment cases): a crawl of a few seconds
@@ -579,7 +582,7 @@ def run_storage(*, reports: int = REPORTS, work: str | Path | None = None) -> di
             "duplicates": sum(1 for failure in failures if "duplicate" in failure), "failures": failures}
 
 
-# ---- for the reliability table (govreports.reliability) -----------------------------------
+# ---- for the reliability table (reliability) -----------------------------------
 
 def registry_counts(counts: dict) -> dict:
     """The counts under the reliability table's metric names ("faults injected", …)."""

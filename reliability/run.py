@@ -22,7 +22,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from govreports import fuzzing, hostile_inputs, reliability_crawl, storage_faults
+from reliability import crawl as reliability_crawl, fuzzing, hostile_inputs, storage_faults
 
 RELIABILITY_JSON = Path("output/reliability.json")
 FUZZ_EXAMPLES = 2000
