@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.runner import UNTHROTTLED
 from corpus.reparse import reparse_corpus
 from crawler.replica_crawl import crawl_replica
+from crawler.runner import UNTHROTTLED
 
 
 def bench_crawl(seed: int = 2024) -> dict:

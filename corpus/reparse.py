@@ -7,8 +7,8 @@ from pathlib import Path
 
 import store
 from parsers.decode import charset_from_content_type
-from parsers.record import parse_document
-
+from parsers.record import parse_document, parse_with_attachments
+from store.fetched import save_parsed
 
 # The reparse workers' own connection to the database, one per process (_init_worker).
 _worker_db = None
@@ -26,8 +26,6 @@ def parse_stored(db, digest: str, url: str, content_type: str | None):
     files = store.attachments_of(db, digest)
     if not files:
         return parsed
-    from parsers.record import parse_with_attachments
-
     content_types = dict(db.execute(
         "SELECT sha256, content_type FROM documents WHERE sha256 IN (%s)" % ",".join("?" * len(files)),
         [row["sha256"] for row in files]).fetchall())
@@ -68,9 +66,7 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
     context.set_forkserver_preload(["parsers.record"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool:
         for (digest, url, _), (parsed, error) in zip(documents, pool.map(_parse_stored, documents, chunksize=4)):
-            files = store.attachments_of(db, digest)
-            status = "failed" if parsed is None else store.save_report_with_attachments(
-                db, parsed, digest, files) if files else store.save_report(db, parsed, digest)
+            status = "failed" if parsed is None else save_parsed(db, parsed, digest, store.attachments_of(db, digest))
             counts[status] += 1
             if status != "unchanged":
                 changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))

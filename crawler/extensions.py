@@ -14,8 +14,8 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from crawler import lock, storage
 import store
+from crawler import lock, storage
 
 logger = logging.getLogger(__name__)
 

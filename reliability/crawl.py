@@ -53,13 +53,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from crawler.runner import LOCAL, crawl_command, replica_columns, run_crawl
+import store
 from corpus.reparse import parse_stored
 from corpus.truth import grade
-from crawler.runner import run_row
+from crawler.runner import LOCAL, crawl_command, replica_columns, run_crawl, run_row
 from govreports.exit_codes import STORAGE as EXIT_STORAGE
 from reliability.storage_faults import remount, tmpfs
-import store
 
 SEED = 2024
 REPORTS = 60  # generated reports of the replica (plus its attachment cases): a crawl of a few seconds
@@ -296,7 +295,7 @@ def _judge_faults(scenario: FaultScenario, db_path: Path, sources: list[set[str]
     finished = not any(f.startswith("run ") and "did not finish" in f for f in failures)
     counted = not any("counted" in f or "not logged" in f for f in failures)
     survived = 0
-    for host, path, kind in scenario.injected:
+    for host, path, _kind in scenario.injected:
         site = host_site.get(host)
         target = by_path.get((site, unquote(path))) or by_path.get((site, unquote(path).split("?loop=1")[0]))
         if target is not None and target.report is not None:

@@ -15,9 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 import jsonschema
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from parsers import convert, html, tables, templates as T
+from parsers import convert, html, tables
+from parsers import templates as T
 from parsers.decode import decode
 from parsers.record import extract, parse_document
 from parsers.validate import check_record

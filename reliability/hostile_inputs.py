@@ -501,7 +501,7 @@ def probe_regex(name: str, pattern: re.Pattern) -> str | None:
     method, cut = REGEX_USES.get(name, ("search", None))
     for prefix in _PREFIXES:
         for run in _RUNS:
-            def timed(length):
+            def timed(length, prefix=prefix, run=run):  # bound now: called within this iteration only
                 return _time_regex(pattern, method, cut, prefix, run, length)
 
             long = timed(PROBE_LONG)

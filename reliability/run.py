@@ -22,7 +22,8 @@ import time
 from functools import partial
 from pathlib import Path
 
-from reliability import crawl as reliability_crawl, fuzzing, hostile_inputs, storage_faults
+from reliability import crawl as reliability_crawl
+from reliability import fuzzing, hostile_inputs, storage_faults
 
 RELIABILITY_JSON = Path("output/reliability.json")
 FUZZ_EXAMPLES = 2000

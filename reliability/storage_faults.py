@@ -31,9 +31,9 @@ from unittest import mock
 import sqlite_utils
 from click.testing import CliRunner
 
+import store
 from govreports.exit_codes import STORAGE as STORAGE_FAILURE
 from govreports.parse_command import parse
-import store
 from parsers.record import parse_document
 from replica.generator import generate, render_html, render_text
 

@@ -85,6 +85,9 @@ def _add_later_columns(db):
         }, pk=("page_sha256", "position"), foreign_keys=[("page_sha256", "documents", "sha256"),
                                                          ("sha256", "documents", "sha256")])
         db["attachments"].create_index(["sha256"])
+    # Challenge pages and soft 404s met where a report was expected (store.fetched.save_blocked).
+    if "blocked" not in db.table_names():
+        db["blocked"].create({"url": str, "site": str, "status": int, "kind": str, "fetched_at": str})
 
 
 def sha256(data: bytes) -> str:

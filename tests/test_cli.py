@@ -5,7 +5,8 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.conftest import FILES, SEEDS as SEED_DIR
+from tests.conftest import FILES
+from tests.conftest import SEEDS as SEED_DIR
 
 SEEDS = sorted(SEED_DIR.glob("*.txt"))
 

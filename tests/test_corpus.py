@@ -14,12 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+import store
 from corpus import build, checks, export, overview, regions
 from govreports.cli import main
-import store
 from parsers import templates as T
 from parsers.record import parse_document
-from replica.generator import corpus as replica_corpus, generate, render_html, traditional
+from replica.generator import corpus as replica_corpus
+from replica.generator import generate, render_html, traditional
 
 AGENCY_FORMS = ["长沙市雨花区民政局", "雨花区民政局", "湖南省长沙市雨花区民政局"]
 SERIES_YEARS = range(2017, 2025)

@@ -13,6 +13,8 @@ import pytest
 from reliability import crawl as reliability_crawl
 from reliability.crawl import Checker, kill_scenario, storage_scenario
 
+pytestmark = pytest.mark.slow  # kill -9 of real crawls
+
 KILLS = 8
 
 

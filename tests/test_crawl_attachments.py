@@ -15,12 +15,14 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import sqlite_utils
 
-from crawler.runner import LOCAL, replica_columns, run_crawl
+import store
 from corpus.reparse import reparse_corpus
 from corpus.truth import grade, stored_records
-import store
+from crawler.runner import LOCAL, replica_columns, run_crawl
 from parsers.filetype import IMAGE_ONLY, sniff
 from replica.server import Replica
+
+pytestmark = pytest.mark.slow  # real crawls of the replica
 
 REPORTS = 60  # generated reports besides the ten filed ones: enough listings for every family
 
@@ -116,7 +118,7 @@ def test_the_real_type_is_read_from_the_bytes(crawled):
     assert sniffed["stub:html.doc"] == "html"  # a web page saved as .doc
     assert sniffed["stub:doc.doc"] == "doc" and sniffed["stub:xls.xls"] == "xls"
     assert sniffed["stub:jpeg.jpg"] == "jpeg" and sniffed["stub:scanned_pdf.pdf"] == "pdf"
-    assert report_of(db, next(l["url"] for l in crawled["filed"] if l["rendered_as"] == "stub:docx.wps"))[
+    assert report_of(db, next(link["url"] for link in crawled["filed"] if link["rendered_as"] == "stub:docx.wps"))[
         "encoding"] == "docx"
 
 

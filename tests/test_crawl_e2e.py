@@ -7,11 +7,13 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+from corpus.truth import grade, stored_records
 from crawler import registry
 from crawler.runner import LOCAL, replica_columns, run_crawl
-from corpus.truth import grade, stored_records
 from govreports.crawl_commands import crawl, demo
 from replica.server import Replica
+
+pytestmark = pytest.mark.slow  # real crawls of the replica
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,8 @@ from reliability import crawl as reliability_crawl
 from reliability.crawl import DOWNLOAD_TIMEOUT, HANG_SECONDS, fault_scenario
 from replica.server import FAULT_KINDS
 
+pytestmark = pytest.mark.slow  # real crawls against injected faults
+
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):

@@ -19,6 +19,8 @@ from crawler.distributed import KEYS, worker_settings
 from crawler.runner import LOCAL, crawl_command, replica_columns
 from replica.server import Replica
 
+pytestmark = pytest.mark.slow  # real crawls with Redis
+
 ROOT = Path(__file__).resolve().parents[1]
 DELAY = 0.03  # DOWNLOAD_DELAY: the spacing SharedThrottle keeps per host across both workers
 HEARTBEAT = 2.0

@@ -8,6 +8,8 @@ import pytest
 
 from reliability.fuzzing import PROPERTIES, run
 
+pytestmark = pytest.mark.slow  # fuzzing
+
 # Whole documents take ~50 ms a case; one stage takes a few.
 EXAMPLES = {name: 150 if name.startswith("parse") else 400 for name in PROPERTIES}
 

@@ -271,7 +271,7 @@ def test_html_tables_read_back_by_label(style):
 
 def test_applications_header_spans_follow_the_template():
     for template, rowspan in (("2021", 22), ("2019", 20)):
-        truth = sample(lambda t: t["template"] == template and not t["variant"]["subtotal_rows"]
+        truth = sample(lambda t, template=template: t["template"] == template and not t["variant"]["subtotal_rows"]
                        and not t["variant"]["subtotal_column"])[0]
         table = render.applications_table(truth)
         assert (table.rows[0][0].rowspan, table.rows[0][0].colspan) == (3, 3)
@@ -423,7 +423,7 @@ def test_pre2019_prose_states_the_narrative():
             assert f"申请{format_figure(received, variant)}件" in requests or \
                 f"申请共{format_figure(received, variant)}件" in requests
         cases = text.split(render.PRE2019_HEADINGS[3])[1].split(render.PRE2019_HEADINGS[4])[0]
-        for key, word in (("reviews", "行政复议"), ("lawsuits", "行政诉讼")):
+        for key, _word in (("reviews", "行政复议"), ("lawsuits", "行政诉讼")):
             if narrative[key]:
                 assert f"{format_figure(narrative[key], variant)}件" in cases
             else:

@@ -14,9 +14,11 @@ import sys
 
 import pytest
 
-from reliability import hostile_inputs as H
 from parsers import tables
+from reliability import hostile_inputs as H
 from tests.conftest import SHARED
+
+pytestmark = pytest.mark.slow  # hostile inputs, some large
 
 REGEXES = H.parser_regexes()
 

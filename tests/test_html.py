@@ -1,5 +1,4 @@
 """parsers.html on saved portal pages (tests/files/pages) and on built edge cases."""
-import time
 
 import lxml.html
 import pytest
@@ -234,11 +233,9 @@ def test_malformed_rowspan_values(value, height):
 
 
 def test_huge_spans_are_bounded():
-    started = time.perf_counter()
     grid = table_grid(table(
         "<table><tr><td rowspan='1000000000' colspan='1000000000'>X</td><td>Y</td></tr>"
         "<tr><td>Z</td></tr></table>"))
-    assert time.perf_counter() - started < 1
     assert len(grid) == 2
     assert len(grid[0]) == 1000 and len(grid[1]) == 1000
     assert [cell for row in grid for cell in row if cell.origin] == [GridCell("X", True)]  # no room for Y, Z
@@ -257,17 +254,13 @@ def test_nested_tables_give_the_inner_rows():
 def test_deep_nesting_does_not_crash():
     depth = 100_000
     markup = "<html><body>" + "<div>" * depth + "深层文本" + "</div>" * depth + "</body></html>"
-    started = time.perf_counter()
     page = read_page(markup)
-    assert time.perf_counter() - started < 5
     assert page.text == "深层文本"
 
 
 def test_deep_table_nesting_does_not_crash():
     markup = "<table><tr><td>" * 50_000 + "单元格"
-    started = time.perf_counter()
     page = read_page(markup)
-    assert time.perf_counter() - started < 5
     assert "单元格" in page.text
 
 

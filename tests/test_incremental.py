@@ -15,6 +15,8 @@ from crawler.runner import LOCAL, replica_columns, run_crawl
 from govreports.crawl_commands import demo, reparse
 from replica.server import Replica
 
+pytestmark = pytest.mark.slow  # real crawls of the replica
+
 ALL_DUE = {**LOCAL, "GOVREPORTS_REVALIDATE_AFTER": 0}  # round 2 comes moments after round 1
 
 
@@ -150,7 +152,7 @@ def test_reparse_rewrites_what_the_parser_now_reads_otherwise(rounds, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"Re-parsed {documents} documents" in result.output
     assert f"reparsed 1, unchanged {documents - 2}, new 1, changed 0, failed 0" in result.output
-    assert f"reparsed  " in result.output and outdated[1] in result.output and lost[1] in result.output
+    assert "reparsed  " in result.output and outdated[1] in result.output and lost[1] in result.output
     db = sqlite3.connect(db_path)
     assert db.execute("SELECT count(*) FROM reports WHERE record_sha256 = 'old parser'").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM reports").fetchone() == (documents,)

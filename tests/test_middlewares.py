@@ -12,9 +12,20 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import TimeoutError
 
-from crawler.middlewares import (RESOLVED_NON_PUBLIC, BackoffRetry, Fresh, GuardedResolver, LoopSafeRedirect,
-                                 NonPublicAddress, RedirectFailed, Refused, Revalidate, SiteHostsOnly, non_public)
 import store
+from crawler.middlewares import (
+    RESOLVED_NON_PUBLIC,
+    BackoffRetry,
+    Fresh,
+    GuardedResolver,
+    LoopSafeRedirect,
+    NonPublicAddress,
+    RedirectFailed,
+    Refused,
+    Revalidate,
+    SiteHostsOnly,
+    non_public,
+)
 from parsers.record import parse_document
 
 SEED = next((Path(__file__).parent.parent / "replica" / "seeds").glob("000_*.txt")).read_bytes()

@@ -160,8 +160,8 @@ def test_crawl_runs_row_from_the_stats(crawler):
 
 
 def test_a_stub_page_and_its_file_become_one_report_with_the_file_named(chain, crawler):
-    from crawler.items import Attachment
     import store
+    from crawler.items import Attachment
     from replica.attachments import render_docx, stub_page
     from replica.generator import generate
 

@@ -25,7 +25,6 @@ from replica.attachments import sample_doc, sample_xls
 from replica.generator import traditional
 from replica.server import Replica
 
-
 # Loopback never goes through a proxy, whatever the environment's http_proxy says.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -17,9 +17,14 @@ import pytest
 
 from crawler import lock
 from crawler.runner import LOCAL, crawl_command, replica_columns
-from govreports.exit_codes import BUSY as EXIT_LOCKED, FAILED as EXIT_FAILED, OK as EXIT_OK, PARTIAL as EXIT_PARTIAL
+from govreports.exit_codes import BUSY as EXIT_LOCKED
+from govreports.exit_codes import FAILED as EXIT_FAILED
+from govreports.exit_codes import OK as EXIT_OK
+from govreports.exit_codes import PARTIAL as EXIT_PARTIAL
 from govreports.exit_codes import of_run as exit_code
 from replica.server import Replica
+
+pytestmark = pytest.mark.slow  # real crawls, locks and signals
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = [f"--set={name}={value}" for name, value in LOCAL.items()]

@@ -10,7 +10,6 @@ from parsers import templates as T
 from tests.conftest import SEEDS
 
 
-
 def zeros(rows, columns):
     return {row: {column: 0 for column in columns} for row in rows}
 

@@ -23,6 +23,8 @@ from crawler.registry import Site
 from replica.generator import corpus as replica_corpus
 from tests.test_corpus import corpus_db, series, series_documents
 
+pytestmark = pytest.mark.slow  # a real Datasette server
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -9,6 +9,8 @@ from govreports import exit_codes
 from govreports.parse_command import parse
 from reliability.storage_faults import SCENARIOS
 
+pytestmark = pytest.mark.slow  # full disks and read-only filesystems
+
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_storage_fault_is_survived(name, tmp_path):
