@@ -1,6 +1,6 @@
 """The crawler's reliability scenarios: faults the replica portal injects, and kill -9 of crawls.
 
-One definition of each, for tests/test_crawl_faults.py, tests/test_crash_safety.py and the
+One definition of each, for tests/crawler/test_crawl_faults.py, tests/reliability/test_crash_safety.py and the
 reliability table (reliability): the tests run them small and look at the details,
 the table runs them at full size and adds up the counts.
 

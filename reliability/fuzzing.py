@@ -1,4 +1,4 @@
-"""Property tests of the parser, one definition for tests/test_fuzz.py and `make reliability`.
+"""Property tests of the parser, one definition for tests/reliability/test_fuzz.py and `make reliability`.
 
 Each property is a strategy (random bytes, random text, real layouts with edits) and a
 check that must hold for every example: no exception escapes a stage, every record

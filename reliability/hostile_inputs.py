@@ -1,4 +1,4 @@
-"""Hostile inputs for the parsers: one definition for tests/test_hostile.py and `make reliability`.
+"""Hostile inputs for the parsers: one definition for tests/reliability/test_hostile.py and `make reliability`.
 
 A crawl that runs for years meets pages built, by malice or by a broken CMS, to make a
 parser spin or swell. Each `Case` builds its input when it runs (some are 200 MB), feeds
@@ -17,8 +17,8 @@ backtracking engine try every split — spaces, newlines, digits, commas, bracke
 the prefixes that lead into its quantifiers, and its time must grow linearly with them.
 
 Not here: XML entity expansion, which the Hanweb dataproxy parser refuses
-(tests/test_spiders.py::test_hanweb_entity_expansion_is_refused), and the hostile
-attachments (corrupt or encrypted PDF, zip bomb, 200 MB file) of tests/test_attachments.py.
+(tests/crawler/test_spiders.py::test_hanweb_entity_expansion_is_refused), and the hostile
+attachments (corrupt or encrypted PDF, zip bomb, 200 MB file) of tests/parsers/test_attachments.py.
 Compressed bytes are never inflated by the parsers: a gzip or deflate body that reaches
 them is read as the bytes it is (the crawler's HTTP layer is the one to bound inflating).
 """

@@ -1,4 +1,4 @@
-"""Storage faults for `govreports parse --db`: one definition for tests/test_storage_faults.py
+"""Storage faults for `govreports parse --db`: one definition for tests/reliability/test_storage_faults.py
 and `make reliability`.
 
 Each scenario stores a first batch of reports, injects one fault — a read-only database,

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,10 +17,10 @@ import redis
 from crawler.distributed import KEYS, worker_settings
 from crawler.runner import LOCAL, crawl_command, replica_columns
 from replica.server import Replica
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # real crawls with Redis
 
-ROOT = Path(__file__).resolve().parents[1]
 DELAY = 0.03  # DOWNLOAD_DELAY: the spacing SharedThrottle keeps per host across both workers
 HEARTBEAT = 2.0
 

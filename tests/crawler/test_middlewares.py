@@ -1,6 +1,5 @@
 """The crawler's manners: hosts it may visit (and addresses it may not), backoff and Retry-After,
 revalidation, redirects that lead nowhere."""
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,9 +26,10 @@ from crawler.middlewares import (
     non_public,
 )
 from parsers.record import parse_document
+from tests.conftest import ROOT
 
-SEED = next((Path(__file__).parent.parent / "replica" / "seeds").glob("000_*.txt")).read_bytes()
-OTHER = next((Path(__file__).parent.parent / "replica" / "seeds").glob("001_*.txt")).read_bytes()  # another report
+SEED = next((ROOT / "replica" / "seeds").glob("000_*.txt")).read_bytes()
+OTHER = next((ROOT / "replica" / "seeds").glob("001_*.txt")).read_bytes()  # another report
 
 
 @pytest.fixture

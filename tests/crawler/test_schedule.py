@@ -23,10 +23,10 @@ from govreports.exit_codes import OK as EXIT_OK
 from govreports.exit_codes import PARTIAL as EXIT_PARTIAL
 from govreports.exit_codes import of_run as exit_code
 from replica.server import Replica
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # real crawls, locks and signals
 
-ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = [f"--set={name}={value}" for name, value in LOCAL.items()]
 
 

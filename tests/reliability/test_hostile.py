@@ -3,8 +3,8 @@ expression of parsers/ stays linear on the inputs that make backtracking explode
 
 The cases are defined once, there, for these tests and `make reliability`. Not repeated
 here: XML entity expansion, refused by the Hanweb dataproxy parser
-(tests/test_spiders.py::test_hanweb_entity_expansion_is_refused), and hostile attachments —
-damaged and encrypted PDFs, the zip bomb, the 200 MB file (tests/test_attachments.py).
+(tests/crawler/test_spiders.py::test_hanweb_entity_expansion_is_refused), and hostile attachments —
+damaged and encrypted PDFs, the zip bomb, the 200 MB file (tests/parsers/test_attachments.py).
 """
 import json
 import re

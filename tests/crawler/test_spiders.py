@@ -3,7 +3,6 @@ every request they yield is checked, as city-scrapers tests check every parsed f
 pieces of attachments that need no network (crawler.attachments): which links are files, their
 names, local sites, and the report callback fed with built responses."""
 import asyncio
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -18,8 +17,9 @@ from crawler.items import BlockedPage, NotModified, ReportPage
 from crawler.spiders.hanweb import datastore, pager
 from crawler.spiders.reports import ReportsSpider, family_of
 from crawler.spiders.trs import page_urls
+from tests.conftest import FILES
 
-LISTINGS = Path(__file__).parent / "files" / "listings"
+LISTINGS = FILES / "listings"
 TRS_COLUMN = "http://127.0.0.2:8000/xxgk/ndbg/index.html"
 HANWEB_COLUMN = "http://127.0.0.3:8000/col/col1234/index.html"
 GENERIC_COLUMN = "http://127.0.0.4:8000/ndbg/index.html"

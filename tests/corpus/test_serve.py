@@ -21,7 +21,7 @@ from PIL import Image
 from corpus import overview
 from crawler.registry import Site
 from replica.generator import corpus as replica_corpus
-from tests.test_corpus import corpus_db, series, series_documents
+from tests.corpus.test_corpus import corpus_db, series, series_documents
 
 pytestmark = pytest.mark.slow  # a real Datasette server
 

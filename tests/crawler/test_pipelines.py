@@ -2,7 +2,6 @@
 failing stage leaves behind."""
 import asyncio
 from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,8 +14,9 @@ from crawler import pipelines, settings
 from crawler.extensions import CrawlRuns, Workers
 from crawler.items import BlockedPage, ReportPage
 from parsers.record import parse_document
+from tests.conftest import ROOT
 
-SEED = next((Path(__file__).parent.parent / "replica" / "seeds").glob("000_*.txt"))
+SEED = next((ROOT / "replica" / "seeds").glob("000_*.txt"))
 URL = "http://127.0.0.2:8000/xxgk/ndbg/202401/t20240119_1.html"
 
 

@@ -150,7 +150,7 @@ def test_crawl_runs(crawled):
 
 def test_a_recrawl_fetches_the_listings_and_no_stored_report(crawled):
     """Stored pages confirmed moments ago are not due (GOVREPORTS_REVALIDATE_AFTER): not
-    requested at all. tests/test_incremental.py revalidates them."""
+    requested at all. tests/crawler/test_incremental.py revalidates them."""
     second = crawled["second"]
     reports = {urlsplit(line["url"]).path for line in crawled["truth"]}
     assert not [r for r in second if r.path in reports]
@@ -179,7 +179,7 @@ def test_the_demo_and_crawl_commands(tmp_path):
     assert "Reports per site and year" in result.output
     assert "Blocked pages: 3" in result.output
     assert "Matching the replica's truth cell by cell:" in result.output
-    # the demo's portal publishes reports as files too (tests/test_crawl_attachments.py)
+    # the demo's portal publishes reports as files too (tests/crawler/test_crawl_attachments.py)
     assert "with attachments" in result.output and "Attachments: 10 files linked by 10 report pages" in result.output
     assert "7 with their figures read from an attachment, 2 image-only" in result.output
 

@@ -6,12 +6,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from reliability import crawl as reliability_crawl
 from reliability.crawl import Checker, kill_scenario, storage_scenario
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # kill -9 of real crawls
 
@@ -76,7 +76,7 @@ def test_a_kill_inside_a_reports_transaction_leaves_nothing_of_it(tmp_path):
     import store
     from parsers.record import parse_document
 
-    seeds = sorted((Path(__file__).parent.parent / "replica" / "seeds").glob("*.txt"))
+    seeds = sorted((ROOT / "replica" / "seeds").glob("*.txt"))
     db_path = tmp_path / "reports.db"
     db = store.open_db(db_path)
     first = seeds[0].read_bytes()
@@ -84,7 +84,7 @@ def test_a_kill_inside_a_reports_transaction_leaves_nothing_of_it(tmp_path):
                       store.save_document(db, first, url="http://127.0.0.2/1.html"))
     db.close()
     child = subprocess.run([sys.executable, "-c", KILL_MID_TRANSACTION, str(db_path), str(seeds[1])],
-                           cwd=Path(__file__).parent.parent, capture_output=True, text=True)
+                           cwd=ROOT, capture_output=True, text=True)
     assert child.returncode == -signal.SIGKILL, child.stderr
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -130,7 +130,7 @@ def test_a_report_that_disappears_after_a_kill_is_counted_as_gone(tmp_path):
     import store
     from parsers.record import parse_document
 
-    seed = sorted((Path(__file__).parent.parent / "replica" / "seeds").glob("*.txt"))[0].read_bytes()
+    seed = sorted((ROOT / "replica" / "seeds").glob("*.txt"))[0].read_bytes()
     db_path = tmp_path / "reports.db"
     db = store.open_db(db_path)
     store.save_report(db, parse_document(seed, "http://127.0.0.2/1.html"),
