@@ -63,6 +63,14 @@ def ingest(url, db):
                              "--idle", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def ingest_once_crawling(url, db, replica, seen: int):
+    """The ingest, started once the workers are crawling (the replica got a request past `seen`):
+    with --idle 1 it would take a crawl not started yet for a crawl over."""
+    while len(replica.requests) <= seen:
+        time.sleep(0.01)
+    return ingest(url, db)
+
+
 @pytest.fixture(scope="module")
 def crawled(redis_url, tmp_path_factory):
     out = tmp_path_factory.mktemp("distributed")
@@ -72,7 +80,7 @@ def crawled(redis_url, tmp_path_factory):
         columns = replica_columns(replica.sites)
         # Round 1: two workers and the ingest at once; worker A is killed midway.
         a, b = worker(redis_url, columns, out / "a.log"), worker(redis_url, columns, out / "b.log")
-        writer = ingest(redis_url, db)
+        writer = ingest_once_crawling(redis_url, db, replica, 0)
         # Killed midway, while it holds requests it took from the shared queue and has not finished.
         leases = KEYS.processing(f"{socket.gethostname()}:{a.pid}")
         server = redis.Redis.from_url(redis_url)
@@ -89,7 +97,7 @@ def crawled(redis_url, tmp_path_factory):
         # Round 2: both workers to the end; the ingest published what the corpus holds.
         seen = len(replica.requests)
         a, b = worker(redis_url, columns, out / "a2.log"), worker(redis_url, columns, out / "b2.log")
-        writer = ingest(redis_url, db)
+        writer = ingest_once_crawling(redis_url, db, replica, seen)
         assert (a.wait(timeout=120), b.wait(timeout=120)) == (0, 0)
         output, _ = writer.communicate(timeout=120)
         result["second"] = {"requests": replica.requests[seen:], "ingest": (writer.returncode, output)}
