@@ -13,10 +13,11 @@ from scrapy.utils.test import get_crawler
 
 from crawler import attachments, registry
 from crawler.attachments import Link, attachment_links, disposition_name, error_page, file_name, path_safe
+from crawler.families import family_of
+from crawler.families.hanweb import datastore, pager
+from crawler.families.trs import page_urls
 from crawler.items import BlockedPage, NotModified, ReportPage
-from crawler.spiders.hanweb import datastore, pager
-from crawler.spiders.reports import ReportsSpider, family_of
-from crawler.spiders.trs import page_urls
+from crawler.spiders.reports import SiteDispatchSpider
 from tests.conftest import FILES
 
 LISTINGS = FILES / "listings"
@@ -26,12 +27,12 @@ GENERIC_COLUMN = "http://127.0.0.4:8000/ndbg/index.html"
 COLUMNS = {"replica-trs": [TRS_COLUMN], "replica-hanweb": [HANWEB_COLUMN], "replica-generic": [GENERIC_COLUMN]}
 
 
-def spider(**arguments) -> ReportsSpider:
-    crawler = get_crawler(ReportsSpider, {"GOVREPORTS_COLUMNS": COLUMNS})
-    return ReportsSpider.from_crawler(crawler, **arguments)
+def spider(**arguments) -> SiteDispatchSpider:
+    crawler = get_crawler(SiteDispatchSpider, {"GOVREPORTS_COLUMNS": COLUMNS})
+    return SiteDispatchSpider.from_crawler(crawler, **arguments)
 
 
-def site(spider: ReportsSpider, key: str) -> registry.Site:
+def site(spider: SiteDispatchSpider, key: str) -> registry.Site:
     return next(s for s in spider.sites if s.key == key)
 
 
@@ -39,7 +40,7 @@ def response(name: str, url: str, *, status: int = 200, headers: dict | None = N
     return cls(url=url, body=(LISTINGS / name).read_bytes(), status=status, headers=headers or {}, request=Request(url))
 
 
-def start_requests(spider: ReportsSpider) -> list[Request]:
+def start_requests(spider: SiteDispatchSpider) -> list[Request]:
     async def collect():
         return [request async for request in spider.start()]
 
@@ -79,10 +80,10 @@ def test_all_sites_at_once_and_only_their_hosts():
 
 
 def test_replica_sites_need_their_columns_injected():
-    crawler = get_crawler(ReportsSpider, {})
-    assert ReportsSpider.from_crawler(crawler).sites == []
+    crawler = get_crawler(SiteDispatchSpider, {})
+    assert SiteDispatchSpider.from_crawler(crawler).sites == []
     with pytest.raises(registry.RegistryError, match="replica site"):
-        ReportsSpider.from_crawler(get_crawler(ReportsSpider, {}), site="replica-trs")
+        SiteDispatchSpider.from_crawler(get_crawler(SiteDispatchSpider, {}), site="replica-trs")
     with pytest.raises(registry.RegistryError, match="no site"):
         spider(site="nowhere")
 
@@ -309,7 +310,7 @@ def test_blocking_pages_are_recorded_never_parsed_or_followed(name, status, head
         [item] = callback(response(name, url, status=status, headers=headers), site=trs)
         assert isinstance(item, BlockedPage)
         assert (item.site, item.url, item.status, item.kind) == ("replica-trs", url, status, kind)
-    assert status in ReportsSpider.handle_httpstatus_list or status == 200
+    assert status in SiteDispatchSpider.handle_httpstatus_list or status == 200
 
 
 # ==== attachments (详见附件) and local sites ====
@@ -433,8 +434,8 @@ def test_the_spider_admits_non_public_addresses_for_local_sites_only():
 
 @pytest.fixture
 def trs_spider():
-    crawler = get_crawler(ReportsSpider, {"GOVREPORTS_COLUMNS": {"replica-trs": ["http://127.0.0.2:8000/x/index.html"]}})
-    spider = ReportsSpider.from_crawler(crawler, site="replica-trs")
+    crawler = get_crawler(SiteDispatchSpider, {"GOVREPORTS_COLUMNS": {"replica-trs": ["http://127.0.0.2:8000/x/index.html"]}})
+    spider = SiteDispatchSpider.from_crawler(crawler, site="replica-trs")
     return spider
 
 

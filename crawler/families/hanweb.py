@@ -25,6 +25,7 @@ from defusedxml.ElementTree import fromstring
 from scrapy.http import Response
 from scrapy.selector import Selector
 
+from crawler.families import Family
 from crawler.registry import Site
 from crawler.spiders.base import ReportSpider, link_title, page_text, unless_blocked
 
@@ -129,3 +130,6 @@ class HanwebSpider(ReportSpider):
                 request = self.report_request(urljoin(column, link.attrib["href"]), link_title(link), site)
                 if request:
                     yield request
+
+
+FAMILY = Family(name="hanweb", spider=HanwebSpider, recognise=MARKER.search, checked=2)

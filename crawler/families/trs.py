@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.selector import Selector
 
+from crawler.families import Family
 from crawler.registry import Site
 from crawler.spiders.base import ReportSpider, link_title, page_text, unless_blocked
 
@@ -72,3 +73,6 @@ class TRSSpider(ReportSpider):
                 request = self.report_request(url, link_title(link), site)
                 if request:
                     yield request
+
+
+FAMILY = Family(name="trs", spider=TRSSpider, recognise=MARKER.search, checked=1)

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.selector import Selector
 
+from crawler.families import Family
 from crawler.registry import Site
 from crawler.spiders.base import YEAR, ReportSpider, link_title, names_a_report, page_text, plain, unless_blocked
 
@@ -49,3 +50,7 @@ class GenericSpider(ReportSpider):
                 request = self.report_request(url, title, site)
                 if request:
                     yield request
+
+
+# A column that looks like no other family.
+FAMILY = Family(name="generic", spider=GenericSpider)
