@@ -414,7 +414,7 @@ class Ingest:
             **{column: counts[column] for column in SUMMED}, "blocked": counts["blocked"],
             "failed_sites": ",".join(sorted(self.failed)),
         }
-        self.db["crawl_runs"].insert(row, pk="id", alter=True)
+        store.save_run(self.db, row)
         self.db.close()
         return row
 

@@ -1,4 +1,7 @@
-"""The corpus in SQLite: documents (original bytes), reports (one row per version), cells (long form).
+"""The corpus in SQLite: documents (original bytes), reports (one row per version), cells (long form),
+the attachments a page was put together with, blocked pages and crawl runs. This package owns
+every table of the crawl; what a crawl fetched comes in through store.fetched. (The corpus's
+derived tables, regions and checks, are corpus/'s.)
 
 Originals are stored first and compressed, so a parser change can re-read the whole
 corpus without crawling again and a parse failure loses nothing. Each report is written
@@ -241,6 +244,12 @@ def attachment_documents(db) -> list[tuple[str, str, str, str, str, str, str | N
         "SELECT a.page_sha256, a.link, a.url, d.sha256, d.headers, coalesce(d.verified_at, d.fetched_at),"
         " a.file_name FROM attachments a JOIN reports r ON r.document_sha256 = a.page_sha256 AND r.current = 1"
         " JOIN documents d ON d.sha256 = a.sha256 ORDER BY a.page_sha256, a.position").fetchall()
+
+
+def save_run(db, row: dict) -> None:
+    """A crawl's `crawl_runs` row: a single crawl's (crawler.extensions) or a distributed
+    round's (crawler.distributed). Columns are added as runs come to count more things."""
+    db["crawl_runs"].insert(row, pk="id", alter=True)
 
 
 def attachment_shas(db) -> set[str]:
