@@ -6,7 +6,7 @@ cells left out silently, wrong numbers (a stored value that differs from the gol
 stored cell the gold record does not have), wrong numbers in reports with no problem at all
 (the one failure that must never happen), and metadata fields right.
 
-    python benchmarks/accuracy.py [--details] [--json output/accuracy.json] [FIXTURES_DIR]
+    python -m benchmarks.accuracy [--details] [--json output/accuracy.json] [FIXTURES_DIR]
 """
 from __future__ import annotations
 
