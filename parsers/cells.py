@@ -59,7 +59,9 @@ def split_line(line: str) -> tuple[list[str], bool]:
         if _MARKDOWN_RULE.match(line):
             return [], True
         cells = [cell.strip() for cell in line.split("|")]
-        if line.lstrip().startswith("|"):
+        # '| a | b |' is a Markdown border; ' | b |' is a row whose first cell is empty, as
+        # html.py, pdf.py and office.py write it (cells joined by ' | ').
+        if line.startswith("|"):
             cells = cells[1:]
         if line.rstrip().endswith("|"):
             cells = cells[:-1]

@@ -46,6 +46,8 @@ class Tables:
     template: str | None = None  # what the tables' own labels say, None when they don't tell
     found: set[str] = field(default_factory=set)  # 'active', 'applications', 'review_litigation'
     unlisted: int = 0  # problems past MAX_PROBLEMS, counted only
+    blanks: dict = field(default_factory=dict)  # (table, row, col) -> (where its problem goes, the problem)
+    inferred: list[str] = field(default_factory=list)  # 'table.row.col' of blanks proven 0
 
     def problem(self, text: str) -> None:
         """List a problem once; past MAX_PROBLEMS, count it."""
@@ -76,10 +78,11 @@ def read_tables(text: str, year: int | None = None) -> Tables:
     if "applications" in regions:
         _read_applications(_table_lines(lines, *regions["applications"]), tables)
     if "review_litigation" in regions:
-        _read_review(_table_lines(lines, *regions["review_litigation"]), tables)
+        _read_review(_table_lines(lines, *regions["review_litigation"], keep_leading=True), tables)
     tables.template = tables.template or _template_from_year(year, tables)
     if "active" in regions:
         _read_active(_table_lines(lines, *regions["active"]), tables)
+    _infer_blank_zeros(tables)
     if tables.unlisted:
         tables.problems.append(f"{tables.unlisted} more problems in the tables, not listed")
     return tables
@@ -182,8 +185,9 @@ def _region_end(lines, start):
 _EMPTY_CELL_LINE = re.compile(r"^\s+\|\s*$")
 
 
-def _table_lines(lines, start, end):
-    """Lines of a region as (cells, explicit), prose dropped, leading empty cells dropped."""
+def _table_lines(lines, start, end, keep_leading=False):
+    """Lines of a region as (cells, explicit), prose dropped, leading empty cells dropped
+    (those a spanning label leaves) unless `keep_leading`."""
     out = []
     for line in lines[start:end]:
         if not line.strip() or _is_prose(line) or _PAGE_NUMBER.match(line):
@@ -192,9 +196,9 @@ def _table_lines(lines, start, end):
             out.append(([""], False))  # one cell per line: ' |' is a blank cell, '|' a filler
             continue
         cells, explicit = split_line(line)
-        while cells and cells[0] == "":
+        while cells and cells[0] == "" and not (keep_leading and explicit):
             cells.pop(0)
-        if cells:
+        if any(cells):
             out.append((cells, explicit))
     return out
 
@@ -215,13 +219,22 @@ def _label_span(rows, width) -> int:
     return spans.most_common(1)[0][0] if spans else 0
 
 
-def _fit(row: _Row, width: int, span: int = 0):
-    """The row's raw cells, one per column, or None when positions can't be trusted."""
+def _fit(row: _Row, width: int, span: int = 0, plausible=None):
+    """The row's raw cells, one per column, or None when positions can't be trusted.
+
+    `plausible(cells)` may reject a reading: a row of a full grid has exactly `width`
+    cells after its label's empty remainder, unless a text dump glued two of them."""
     values = list(row.values)
     if not row.explicit:
+        if len(values) == width:  # one cell per line: a blank cell keeps its own line
+            return values
         while values and values[-1] == "":
             values.pop()
         return values if len(values) == width else None
+    lead = len(values) - width
+    if lead > 0 and all(value == "" for value in values[:lead]) and \
+            (plausible is None or plausible(values[lead:])):
+        return values[lead:]  # what a label spanning several columns left, then every cell
     while span and values and values[0] == "":
         values.pop(0)
         span -= 1
@@ -400,10 +413,16 @@ def _read_applications(lines, tables: Tables):
         return T.SUBTOTAL_COLUMN not in named or named[T.SUBTOTAL_COLUMN] == sum(
             named[key] for key in T.ORG_COLUMN_KEYS)
 
+    def plausible(cells):
+        """Counts are never negative: stated cells can't add up to more than the stated total."""
+        named = {column: parse_number(cell) for column, cell in zip(columns, cells)}
+        total = named.get("total")
+        return total is None or sum(named[key] or 0 for key in T.APPLICANT_COLUMN_KEYS[:6] if key in named) <= total
+
     for row in rows:
         kind, key = row.key
         name = _application_row_name(row)
-        fitted = _fit(row, width, span)
+        fitted = _fit(row, width, span, plausible)
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
             options = _glued_readings(tokens, width, row_check, trials)
@@ -548,13 +567,61 @@ def _check_org_subtotal(key, named, tables):
 def _store_cell(tables, table, row, col, raw, name):
     value = parse_number(raw)
     tables.cells.append(Cell(table, row, col, value, raw))
+    if raw.strip() == "":  # its problem waits: the table's own sums may prove it 0, see below
+        tables.blanks[table, row, col] = (len(tables.problems), f"{name}: blank cell (left out)")
+        return
     if value is None:
-        shown = raw if raw else "blank"
-        tables.problem(f"{name}: '{shown}' is not a number (left out)" if raw
-                       else f"{name}: {shown} cell (left out)")
+        tables.problem(f"{name}: '{raw}' is not a number (left out)")
         return
     target = getattr(tables, table).setdefault(row, {})
     target[col] = value
+
+
+# ---- blank cells that the totals prove to be 0 --------------------------------------
+
+_OUTCOME_KEYS = [*T.OUTCOME_ROWS, *T.OTHER_ROWS_2021, *T.OTHER_ROWS_2019]
+
+
+def _sum_constraints(tables):
+    """(total cell, member cells) of every stated sum: row totals and (七)总计 of 表三, 表四's totals."""
+    rows = {row for table, row, _ in tables.blanks if table == "applications"} | set(tables.applications)
+    for row in rows - {"total_processed"}:  # its cells are totals themselves: never filled in
+        yield ("applications", row, "total"), [("applications", row, c) for c in T.APPLICANT_COLUMN_KEYS[:6]]
+    outcomes = [row for row in _OUTCOME_KEYS if row in rows]
+    for column in T.APPLICANT_COLUMN_KEYS[:6]:
+        yield ("applications", "total_processed", column), [("applications", row, column) for row in outcomes]
+    groups = {row for table, row, _ in tables.blanks if table == "review_litigation"} | set(tables.review_litigation)
+    for group in groups:
+        yield ("review_litigation", group, "total"), [("review_litigation", group, o)
+                                                      for o in T.REVIEW_OUTCOME_KEYS[:4]]
+
+
+def _infer_blank_zeros(tables):
+    """SCHEMA.md: counts are never negative, so a stated total equal to the sum of its stated
+    cells proves every blank among them 0. A blank total is never filled in; blanks no total
+    proves stay out with a problem."""
+    def value(table, row, col):
+        return getattr(tables, table).get(row, {}).get(col)
+
+    zeros = set()
+    for total_cell, members in _sum_constraints(tables):
+        total = value(*total_cell)
+        blank = [cell for cell in members if cell in tables.blanks]
+        if total is None or not blank:
+            continue
+        if total == sum(value(*cell) or 0 for cell in members):
+            zeros.update(blank)
+    for cell in tables.cells:
+        key = (cell.table, cell.row, cell.col)
+        if key in zeros and cell.value is None:
+            cell.value = 0
+            getattr(tables, cell.table).setdefault(cell.row, {})[cell.col] = 0
+            tables.inferred.append(".".join(key))
+    left_out = [(position, problem) for key, (position, problem) in tables.blanks.items() if key not in zeros]
+    for position, problem in reversed(left_out):  # in reading order, among the other problems
+        tables.problems.insert(position, problem)
+    tables.unlisted += max(0, len(tables.problems) - MAX_PROBLEMS)
+    del tables.problems[MAX_PROBLEMS:]
 
 
 # ---- 表四 -------------------------------------------------------------------------
@@ -569,9 +636,11 @@ def _read_review(lines, tables: Tables):
     by_group, by_outcome, flat, explicit = {}, {}, [], True
     for cells, line_explicit in lines:
         labels = [cell for cell in cells if is_label(cell)]
+        if labels:  # empty cells before a label are what its span left, not blank figures
+            cells = cells[next(i for i, cell in enumerate(cells) if cell):]
         values = cells[len(labels):] if labels == cells[:len(labels)] else [c for c in cells if not is_label(c)]
-        if not values:
-            continue
+        if not values or labels and all(parse_number(value) is None for value in values):
+            continue  # a header line: its empty cells are what spans left, not blank figures
         if len(labels) == 1:
             group = _review_group(labels[0])
             outcome = _REVIEW_OUTCOME_OF.get(squeeze(labels[0]))

@@ -161,9 +161,9 @@ def _active_text(field: str, value: float, variant: dict, rng: random.Random) ->
 
 def applications_table(truth: dict) -> Table:
     """表三 with its three-row header, optional 小计 rows and column, blank and '/' cells."""
-    variant, figures = truth["variant"], truth["applications"]
-    # The first blank cell prints empty, the second as '/'.
-    blanks = {(row, column): mark for (_table, row, column), mark in zip(truth["blank_cells"], ("", "/"))}
+    variant, figures = truth["variant"], printed_figures(truth)["applications"]
+    marks = blank_marks(truth)
+    blanks = {(row, column): mark for (table, row, column), mark in marks.items() if table == "applications"}
     glued = {row: columns for row, columns in variant["glued"]}
     subtotal_column = variant["subtotal_column"]
     width = 10 + subtotal_column
@@ -174,7 +174,8 @@ def applications_table(truth: dict) -> Table:
                       figure=True, glued=c in glued.get(row, ())) for c in APPLICANT_COLUMNS]
         if subtotal_column:
             cells.append(Cell(format_figure(sum(values[c] for c in APPLICANT_COLUMNS[1:]), variant), figure=True))
-        return cells + [Cell(format_figure(values["total"], variant), figure=True)]
+        total = blanks.get((row, "total"), format_figure(values["total"], variant))
+        return cells + [Cell(total, figure=True)]
 
     rows = [
         [Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
@@ -208,14 +209,39 @@ def applications_table(truth: dict) -> Table:
     return Table(width, rows)
 
 
+def blank_marks(truth: dict) -> dict:
+    """{(table, row, column): what the report prints instead of the figure}.
+
+    Variant 'blank': the first blank cell prints empty, the second as '/'. Variant
+    'zeros_blank': every 0 of 表三 and 表四 prints empty, whether the truth keeps it
+    (proven 0, `inferred`) or not (`blank_cells`).
+    """
+    if truth["variant"].get("zeros_blank"):
+        cells = [*map(tuple, truth["blank_cells"]), *(tuple(path.split(".")) for path in truth.get("inferred", ()))]
+        return dict.fromkeys(cells, "")
+    return {tuple(cell): mark for cell, mark in zip(truth["blank_cells"], ("", "/"))}
+
+
+def printed_figures(truth: dict) -> dict:
+    """表三 and 表四 with every figure the report holds, also those it prints empty (all 0)."""
+    tables = {name: {row: dict(values) for row, values in truth[name].items()}
+              for name in ("applications", "review_litigation")}
+    if truth["variant"].get("zeros_blank"):
+        for table, row, column in truth["blank_cells"]:
+            tables[table].setdefault(row, {})[column] = 0
+    return tables
+
+
 def review_table(truth: dict) -> Table:
-    variant, figures = truth["variant"], truth["review_litigation"]
+    variant, figures = truth["variant"], printed_figures(truth)["review_litigation"]
+    blanks = {(row, column): mark for (table, row, column), mark in blank_marks(truth).items()
+              if table == "review_litigation"}
     return Table(15, [
         [Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)],
         [Cell(label, rowspan=2) for label in REVIEW_OUTCOME_LABELS]
         + [Cell("未经复议直接起诉", colspan=5), Cell("复议后起诉", colspan=5)],
         [Cell(label) for label in REVIEW_OUTCOME_LABELS * 2],
-        [Cell(format_figure(figures[group][outcome], variant), figure=True)
+        [Cell(blanks.get((group, outcome), format_figure(figures[group][outcome], variant)), figure=True)
          for group in REVIEW_GROUPS for outcome in REVIEW_OUTCOMES],
     ])
 
@@ -374,7 +400,8 @@ def _common_facts(truth: dict, rng: random.Random) -> dict:
 
 def _template_blocks(truth: dict, rng: random.Random, facts: dict) -> list[tuple]:
     variant, template = truth["variant"], truth["template"]
-    applications, cases = truth["applications"], truth["review_litigation"]
+    figures = printed_figures(truth)
+    applications, cases = figures["applications"], figures["review_litigation"]
     figure = partial(format_figure, variant=variant)
     facts |= {
         "notice": _NOTICE.format(number="〔2021〕30号" if template == "2021" else "〔2019〕60号"),
