@@ -71,8 +71,19 @@ def split_line(line: str) -> tuple[list[str], bool]:
     return _split_spaced(line), False
 
 
+class SpacedCells(list):
+    """The cells of a space-separated line, and the character offset where each value ends:
+    in text laid out by column (pdftotext -layout) a blank cell shows only as wider space."""
+    ends: list[int] = []
+
+
+_TOKEN = re.compile(r"\S+")
+_WIDE_SPACE = re.compile(r"(?:^|\S) {2,}\S")
+
+
 def _split_spaced(line: str) -> list[str]:
-    tokens = line.split()
+    found = [(match.group(), match.end()) for match in _TOKEN.finditer(line)]
+    tokens = [token for token, _ in found]
     if not tokens:
         return []
     end = len(tokens)
@@ -83,4 +94,7 @@ def _split_spaced(line: str) -> list[str]:
     if not any(parse_number(token) is not None for token in values):
         return [" ".join(tokens)]
     label = " ".join(tokens[:end])
-    return ([label] if label else []) + values
+    cells = SpacedCells(([label] if label else []) + values)
+    if _WIDE_SPACE.search(line.rstrip()):  # single spaces tell no columns: a text dump of words
+        cells.ends = [offset for _, offset in found[end:]]
+    return cells

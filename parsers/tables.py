@@ -65,6 +65,7 @@ class _Row:
     label: str
     values: list[str] = field(default_factory=list)
     explicit: bool = True  # every value came from the label's own pipe/tab line
+    ends: list = field(default_factory=list)  # per value: its end offset in a space-laid line, or None
 
 
 def read_tables(text: str, year: int | None = None) -> Tables:
@@ -367,8 +368,12 @@ def _classify_application_label(label: str, group):
     return None, None, group
 
 
+_WRAPPED_MAX = 40  # characters of unknown label pieces joined to find a label wrapped over lines
+
+
 def _application_rows(lines):
     header, rows, group, current, started = [], [], None, None, False
+    pending = ""  # unknown label pieces since the last row: maybe one label wrapped over lines
     for cells, explicit in lines:
         if not started and not any(_NEW_RECEIVED.search(squeeze(cell)) for cell in cells):
             header += [cell for cell in cells if is_label(cell)]  # merged headers leave gaps
@@ -379,19 +384,32 @@ def _application_rows(lines):
             label = cells[index]
             index += 1
             kind, key, group = _classify_application_label(label, group)
+            if kind is None and pending:
+                joined = (pending + squeeze(label))[-_WRAPPED_MAX:]
+                kind, key, group = _classify_application_label(joined, group)
+                if kind != "row":  # only a whole row label counts: '禁' + '止公开'
+                    kind, key = None, None
+                else:
+                    label = joined
             if kind is None:
+                pending = (pending + squeeze(label))[-_WRAPPED_MAX:]
                 if current is not None and current.values:
                     current = None  # an unknown label after a full row: not this row's values
                 continue  # else: a wrapped continuation of the current row's label
+            pending = ""
             if current is not None and current.key == (kind, key) and not current.values:
                 continue  # the same label repeated across merged cells
             current = _Row((kind, key), label, explicit=explicit)
             rows.append(current)
         values = cells[index:]
+        if values:
+            pending = ""
         if values and current is not None:
             if current.values or index == 0:
                 current.explicit = False
             current.values.extend(values)
+            ends = getattr(cells, "ends", [])
+            current.ends.extend(ends if len(ends) == len(values) else [None] * len(values))
     return header, rows
 
 
@@ -419,10 +437,15 @@ def _read_applications(lines, tables: Tables):
         total = named.get("total")
         return total is None or sum(named[key] or 0 for key in T.APPLICANT_COLUMN_KEYS[:6] if key in named) <= total
 
+    _share_merged_values(rows, width, row_check)
+    full_rows = [row for row in rows if not row.explicit and len(row.values) == width and None not in row.ends
+                 and len(row.ends) == width]
     for row in rows:
         kind, key = row.key
         name = _application_row_name(row)
         fitted = _fit(row, width, span, plausible)
+        if fitted is None and kind == "row":
+            fitted = _place_by_position(row, rows, full_rows, width)
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
             options = _glued_readings(tokens, width, row_check, trials)
@@ -470,6 +493,60 @@ def _read_applications(lines, tables: Tables):
                         f"表三 {T.APPLICATION_LABELS.get(key, key)} / {T.APPLICANT_LABELS[column]}")
         if T.SUBTOTAL_COLUMN in columns:
             _check_org_subtotal(key, dict(zip(columns, fitted)), tables)
+
+
+def _share_merged_values(rows, width, row_check):
+    """PDF text sometimes prints two rows' values on one line and the next label alone:
+    `2.其他法律行政法规禁止公开 2 0 0 0 0 0 2 0 0 0 0 0 0 0` / `3.危及“三安全一稳定”`. The values
+    go to the rows in label order, when each share of `width` passes the row's own sum."""
+    for index, row in enumerate(rows):
+        count = len(row.values)
+        if row.explicit or row.key[0] != "row" or count < 2 * width or count % width or "" in row.values:
+            continue
+        following = rows[index + 1:index + count // width]
+        if len(following) != count // width - 1 or any(other.values or other.key[0] != "row" for other in following):
+            continue
+        shares = [row.values[start:start + width] for start in range(0, count, width)]
+        numbers = [[parse_number(value) for value in share] for share in shares]
+        if any(None in share or not row_check(share) for share in numbers):
+            continue
+        for target, share, ends in zip([row, *following], shares,
+                                       [row.ends[start:start + width] for start in range(0, count, width)]):
+            target.values, target.ends = share, ends
+
+
+_POSITION_TOLERANCE = 1  # characters between a value's end and its column's, in text laid out by column
+
+
+def _place_by_position(row, rows, full_rows, width):
+    """Text laid out by column (pdftotext -layout) shows a blank cell only as wider space:
+    place each value under the column whose values end where it ends, as the nearest full
+    rows show them. Only when two full rows agree on every column, and every value finds
+    its own column under one such layout; otherwise None (the row is left out)."""
+    if not full_rows or not 0 < len(row.values) < width or None in row.ends or len(row.ends) != len(row.values):
+        return None
+    position = rows.index(row)
+    nearest = sorted(full_rows, key=lambda full: abs(rows.index(full) - position))
+    for full in nearest:
+        columns = full.ends
+        if not any(other is not full and all(abs(a - b) <= _POSITION_TOLERANCE for a, b in zip(other.ends, columns))
+                   for other in full_rows):
+            continue  # no second row shows these columns: maybe a line of single spaces
+        if min(b - a for a, b in zip(columns, columns[1:])) < 3:
+            continue
+        placed = []
+        for end in row.ends:
+            column = min(range(width), key=lambda index: abs(columns[index] - end))
+            if abs(columns[column] - end) > _POSITION_TOLERANCE or (placed and column <= placed[-1]):
+                break
+            placed.append(column)
+        if len(placed) < len(row.ends):
+            continue  # another page, laid out differently: try the next full row
+        fitted = [""] * width
+        for column, value in zip(placed, row.values):
+            fitted[column] = value
+        return fitted
+    return None
 
 
 def _application_row_name(row: _Row) -> str:
@@ -585,7 +662,7 @@ _OUTCOME_KEYS = [*T.OUTCOME_ROWS, *T.OTHER_ROWS_2021, *T.OTHER_ROWS_2019]
 def _sum_constraints(tables):
     """(total cell, member cells) of every stated sum: row totals and (七)总计 of 表三, 表四's totals."""
     rows = {row for table, row, _ in tables.blanks if table == "applications"} | set(tables.applications)
-    for row in rows - {"total_processed"}:  # its cells are totals themselves: never filled in
+    for row in rows:
         yield ("applications", row, "total"), [("applications", row, c) for c in T.APPLICANT_COLUMN_KEYS[:6]]
     outcomes = [row for row in _OUTCOME_KEYS if row in rows]
     for column in T.APPLICANT_COLUMN_KEYS[:6]:
@@ -702,6 +779,7 @@ _HEADER_START = re.compile(r"信息内容")
 _SECTION = re.compile(r"第二十条|第[一二三四五六七八九十]+项")
 _COLUMNS_2021 = {"issued", "repealed", "in_force"}
 _COLUMNS_2019 = {"new_made", "new_published", "total_published", "prev_items", "change", "items"}
+_ROWS_2019 = {"other_services", "procurement"}
 
 
 def _read_active(lines, tables: Tables):
@@ -736,20 +814,20 @@ def _read_active(lines, tables: Tables):
         return
     tables.found.add("active")
     named = {key for header in columns_of.values() for key in header if key}
-    if tables.template is None:
-        if named & _COLUMNS_2021:
-            tables.template = T.TEMPLATE_2021
-        elif named & _COLUMNS_2019:
-            tables.template = T.TEMPLATE_2019
-    layout = T.ACTIVE_LAYOUT.get(tables.template or T.TEMPLATE_2021)
+    # 表二's own labels say its format; 表三 may follow the other one (SCHEMA.md: mixed templates).
+    own = T.TEMPLATE_2021 if named & _COLUMNS_2021 else \
+        T.TEMPLATE_2019 if named & _COLUMNS_2019 or {row.key for row in rows} & _ROWS_2019 else None
+    template = own or tables.template or T.TEMPLATE_2021
+    tables.template = own or tables.template
+    layout = T.ACTIVE_LAYOUT[template]
     for row in rows:
-        _store_active_row(tables, row, columns_of[id(row)], layout)
+        _store_active_row(tables, row, columns_of[id(row)], layout, template)
 
 
-def _store_active_row(tables, row, header, layout):
+def _store_active_row(tables, row, header, layout, template):
     expected = layout.get(row.key)
     if expected is None:
-        tables.problem(f"表二 {row.label}: not a row of the {tables.template} template; left out")
+        tables.problem(f"表二 {row.label}: not a row of the {template} template; left out")
         return
     columns = header if header and len(header) == len(expected) else list(expected)
     # A header column the row doesn't have in this template (a lost or misplaced header): use the template's.

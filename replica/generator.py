@@ -364,7 +364,7 @@ def _blank_zeros(rng: random.Random, truth: dict) -> None:
         applications[row] = {**{c: values[c] for c in APPLICANT_COLUMNS},
                              "total": sum(values[c] for c in APPLICANT_COLUMNS)}
     sums = [(("applications", row, "total"), [("applications", row, c) for c in APPLICANT_COLUMNS])
-            for row in applications if row != "total_processed"]
+            for row in applications]
     sums += [(("applications", "total_processed", c), [("applications", row, c) for row in outcome_rows])
              for c in APPLICANT_COLUMNS]
     sums += [(("review_litigation", group, "total"), [("review_litigation", group, o) for o in REVIEW_OUTCOMES[:4]])
