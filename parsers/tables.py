@@ -69,7 +69,7 @@ class _Row:
 
 
 def read_tables(text: str, year: int | None = None) -> Tables:
-    lines = text.split("\n")
+    lines = [part for line in text.split("\n") for part in _unglued(line)]
     tables = Tables()
     regions = _find_regions(lines)
     for name, (start, end) in regions.items():
@@ -202,6 +202,89 @@ def _table_lines(lines, start, end, keep_leading=False):
         if any(cells):
             out.append((cells, explicit))
     return out
+
+
+# ---- text dumps that lost every cell boundary ---------------------------------------
+
+# Where a label of 表二, 表三 or 表四 begins, in a table whose cells were written with
+# nothing between them (an archive's page.txt, lxml's text_content()): `规章000行政规范性文件5845546`.
+_LABEL_START = re.compile(
+    r"(?:\([一二三四五六七]\)|[一二三四]、|\d[.、])?"
+    r"(?:本年新收|上年结转|本年度办理结果|予以公开|部分公开|不予公开|属于国家秘密|其他法律行政|危及|保护第三方"
+    r"|属于三类|属于四类|属于行政执法|属于行政查询|无法提供|本机关不掌握|没有现成信息|补正后申请|不予处理"
+    r"|信访举报|重复申请|要求提供公开出版物|无正当理由大量|要求行政机关确认|其他处理|申请人无正当理由逾期"
+    r"|申请人逾期未按|其他(?=\d)|总计|结转下年度|第二十条|信息内容|规章|(?:行政)?规范性文件|行政许可"
+    r"|其他对外管理服务事项|行政处罚|行政强制|行政事业性收费|政府集中采购|结果维持|结果纠正|其他结果|尚未审结"
+    r"|行政复议|行政诉讼|未经复议|复议后起诉)")
+_GLUED_LABEL = re.compile(r"^(?:\d[.、])?[^\d]*")
+_GLUED_MIN_LABELS = 3  # labels in one line, one of them running straight into figures
+_LABEL_THEN_DIGIT = re.compile(r"(?:\d[.、])?[^\d\s]+\d")
+_PROSE_COUNT = re.compile(r"。|\d+\s*[件条项次人]")  # a sentence counting things is prose, not a table
+
+
+def _unglued(line: str) -> list[str]:
+    """A line of a table whose cells lost their boundaries, as one line per label with its
+    figures after a space (`规章 000`); any other line as it is. The digits themselves
+    stay glued: only the table's sums may split them (_summed_readings)."""
+    if "|" in line or "\t" in line or len(line) < 20 or _PROSE_COUNT.search(line):
+        return [line]
+    starts = [match.start() for match in _LABEL_START.finditer(line)]
+    segments = [line[a:b] for a, b in zip(starts, starts[1:] + [len(line)])]
+    if len(starts) < _GLUED_MIN_LABELS or not any(_LABEL_THEN_DIGIT.match(segment) for segment in segments):
+        return [line]
+    out = [line[:starts[0]]] if starts[0] else []
+    for segment in segments:
+        label = _GLUED_LABEL.match(segment).group()
+        rest = segment[len(label):].strip()
+        out.append(f"{label.strip()} {rest}" if rest else label.strip())
+    return out
+
+
+def _summed_readings(tokens: list[str], groups: int, parts: int, limit: int = 50) -> list[list[int]] | None:
+    """Every way to cut digit runs into `groups` groups of `parts` numbers, each followed by
+    its total, where every total is the sum of its parts (表三's 总计 column, 表四's 总计).
+
+    A space between tokens is a real cell boundary. The total's digits are fixed by the
+    parts, so this walks far fewer cuts than trying every split. None when a token is no
+    plain digit run (then the general search decides)."""
+    if not all(token.isdigit() for token in tokens):
+        return None
+    digits = "".join(tokens)
+    bounds = set(itertools.accumulate(len(token) for token in tokens))
+    readings: list[list[int]] = []
+
+    def number_at(start, end):
+        piece = digits[start:end]
+        if end > len(digits) or any(start < bound < end for bound in bounds) or (len(piece) > 1 and piece[0] == "0"):
+            return None
+        return int(piece)
+
+    def walk(position, group, numbers):
+        if len(readings) > limit:
+            return
+        if group == groups:
+            if position == len(digits):
+                readings.append(list(numbers))
+            return
+        in_group = numbers[group * (parts + 1):]
+        if len(in_group) == parts:
+            total = str(sum(in_group))
+            if number_at(position, position + len(total)) is not None and digits.startswith(total, position):
+                walk(position + len(total), group + 1, numbers + [int(total)])
+            return
+        for length in range(1, _MAX_DIGITS + 1):
+            value = number_at(position, position + length)
+            if value is None:
+                if position + length > len(digits) or (length > 1 and digits[position] == "0"):
+                    break
+                continue
+            walk(position + length, group, numbers + [value])
+
+    walk(0, 0, [])
+    return readings
+
+
+_MAX_DIGITS = 7  # figures of one cell: the largest 表三/表四 counts run to six digits
 
 
 # ---- fitting a row's values to its columns -------------------------------------------
@@ -448,7 +531,9 @@ def _read_applications(lines, tables: Tables):
             fitted = _place_by_position(row, rows, full_rows, width)
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
-            options = _glued_readings(tokens, width, row_check, trials)
+            options = _summed_readings(tokens, 1, 6) if columns == T.APPLICANT_COLUMN_KEYS else None
+            if options is None:
+                options = _glued_readings(tokens, width, row_check, trials)
             if options is None:
                 tables.problem(f"表三 {name}: glued numbers '{' '.join(row.values)[:80]}' allow too many "
                                "readings to check; row left out")
@@ -742,7 +827,9 @@ def _read_review(lines, tables: Tables):
     fitted = _fit(_Row("flat", "", flat, explicit), _REVIEW_WIDTH)
     if fitted is None:
         tokens = [value for value in flat if value != ""]
-        options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold, _Trials())
+        options = _summed_readings(tokens, len(T.REVIEW_GROUP_KEYS), 4)
+        if options is None:
+            options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold, _Trials())
         if options is None or len(options) != 1:
             why = (" (glued numbers allow too many readings to check)" if options is None
                    else " (glued numbers allow no single reading)" if options else "")
@@ -842,9 +929,28 @@ def _store_active_row(tables, row, header, layout, template):
             tables.problem(
                 f"表二 {row.label}: values beyond the header's columns ignored ({' | '.join(extra)[:80]})")
     if fitted is None:
+        # Glued digits (`规章 000`): 表二 has no sums, so only a run that splits one way alone is read.
+        tokens = [value for value in values if value != ""]
+        options = _glued_readings(tokens, len(columns), lambda numbers: True, _Trials())
+        if options and len(options) == 1:
+            fitted = [str(number) for number in options[0]]
+    if fitted is None:
+        why = " (glued digits that split more than one way)" if options else ""
         tables.problem(
-            f"表二 {row.label}: {len([v for v in values if v])} values where {len(columns)} were expected; "
-            f"row left out")
+            f"表二 {row.label}: {len(tokens)} values where {len(columns)} were expected{why}; row left out")
         return
     for column, raw in zip(columns, fitted):
         _store_cell(tables, "active", row.key, column, raw, f"表二 {row.label} / {column}")
+        if column == "amount" and tables.active.get(row.key, {}).get(column) is not None:
+            tables.active[row.key][column] = tables.cells[-1].value = _in_wan_yuan(tables.cells[-1].value, raw)
+
+
+_YUAN = re.compile(r"(千)?元\s*$")
+
+
+def _in_wan_yuan(value, raw):
+    """表二's amounts are in 万元; a cell printed as `251000元` (or 千元) says its own unit."""
+    unit = _YUAN.search(raw.strip())
+    if unit is None or raw.strip().endswith("万元"):
+        return value
+    return round(value / (10 if unit.group(1) else 10000), 6)
