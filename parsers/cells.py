@@ -91,7 +91,7 @@ def _split_spaced(line: str) -> list[str]:
                        or DIGIT_RUN.match(tokens[end - 1])):
         end -= 1
     values = tokens[end:]
-    if not any(parse_number(token) is not None for token in values):
+    if not any(parse_number(token) is not None or DIGIT_RUN.match(token) for token in values):
         return [" ".join(tokens)]
     label = " ".join(tokens[:end])
     cells = SpacedCells(([label] if label else []) + values)

@@ -213,10 +213,12 @@ _LABEL_START = re.compile(
     r"(?:本年新收|上年结转|本年度办理结果|予以公开|部分公开|不予公开|属于国家秘密|其他法律行政|危及|保护第三方"
     r"|属于三类|属于四类|属于行政执法|属于行政查询|无法提供|本机关不掌握|没有现成信息|补正后申请|不予处理"
     r"|信访举报|重复申请|要求提供公开出版物|无正当理由大量|要求行政机关确认|其他处理|申请人无正当理由逾期"
-    r"|申请人逾期未按|其他(?=\d)|总计|结转下年度|第二十条|信息内容|规章|(?:行政)?规范性文件|行政许可"
+    r"|申请人逾期未按|其他(?=\d)|总计|小计|结转下年度|第二十条|信息内容|规章|(?:行政)?规范性文件|行政许可"
     r"|其他对外管理服务事项|行政处罚|行政强制|行政事业性收费|政府集中采购|结果维持|结果纠正|其他结果|尚未审结"
     r"|行政复议|行政诉讼|未经复议|复议后起诉)")
 _GLUED_LABEL = re.compile(r"^(?:\d[.、])?[^\d]*")
+# Cell boundaries a glued row still shows: after a unit (`3件0件`), before a sign (`167-13`).
+_UNIT_OR_SIGN = re.compile(r"(?<=[件条次个项万元])(?=[\d+-])|(?<=\d)(?=[+-])")
 _GLUED_MIN_LABELS = 3  # labels in one line, one of them running straight into figures
 _LABEL_THEN_DIGIT = re.compile(r"(?:\d[.、])?[^\d\s]+\d")
 _PROSE_COUNT = re.compile(r"。|\d+\s*[件条项次人]")  # a sentence counting things is prose, not a table
@@ -235,7 +237,7 @@ def _unglued(line: str) -> list[str]:
     out = [line[:starts[0]]] if starts[0] else []
     for segment in segments:
         label = _GLUED_LABEL.match(segment).group()
-        rest = segment[len(label):].strip()
+        rest = _UNIT_OR_SIGN.sub(" ", segment[len(label):]).strip()
         out.append(f"{label.strip()} {rest}" if rest else label.strip())
     return out
 
@@ -521,6 +523,9 @@ def _read_applications(lines, tables: Tables):
         return total is None or sum(named[key] or 0 for key in T.APPLICANT_COLUMN_KEYS[:6] if key in named) <= total
 
     _share_merged_values(rows, width, row_check)
+    # A row with no figures at all: this table prints blank cells that the text lost, so glued
+    # digits may hide a blank too, and a split that adds up can still be wrong.
+    blank_rows = any(row.key[0] == "row" and not row.values for row in rows)
     full_rows = [row for row in rows if not row.explicit and len(row.values) == width and None not in row.ends
                  and len(row.ends) == width]
     for row in rows:
@@ -529,6 +534,10 @@ def _read_applications(lines, tables: Tables):
         fitted = _fit(row, width, span, plausible)
         if fitted is None and kind == "row":
             fitted = _place_by_position(row, rows, full_rows, width)
+        if fitted is None and blank_rows and len(row.values) < width:
+            tables.problem(f"表三 {name}: {len(row.values)} values where {width} columns were expected, in a "
+                           f"table whose blank cells left no trace; row left out ({' | '.join(row.values)[:80]})")
+            continue
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
             options = _summed_readings(tokens, 1, 6) if columns == T.APPLICANT_COLUMN_KEYS else None
@@ -606,9 +615,10 @@ _POSITION_TOLERANCE = 1  # characters between a value's end and its column's, in
 def _place_by_position(row, rows, full_rows, width):
     """Text laid out by column (pdftotext -layout) shows a blank cell only as wider space:
     place each value under the column whose values end where it ends, as the nearest full
-    rows show them. Only when two full rows agree on every column, and every value finds
-    its own column under one such layout; otherwise None (the row is left out)."""
-    if not full_rows or not 0 < len(row.values) < width or None in row.ends or len(row.ends) != len(row.values):
+    rows show them (a label with no figures at all: every cell blank). Only when two full
+    rows agree on every column, and every value finds its own column under one such layout;
+    otherwise None (the row is left out)."""
+    if not full_rows or len(row.values) >= width or None in row.ends or len(row.ends) != len(row.values):
         return None
     position = rows.index(row)
     nearest = sorted(full_rows, key=lambda full: abs(rows.index(full) - position))
@@ -678,12 +688,15 @@ def _column_sums_hold(trial) -> bool:
     if not all(key in trial for key in needed):
         return False
     outcome_keys = [key for key in trial if key in T.OUTCOME_ROWS or key.startswith("other_")]
+    # (七)总计 is the sum of the outcome rows only when none is missing (left out, or glued beyond reading).
+    all_outcomes = set(T.OUTCOME_ROWS) <= set(trial) and (
+        set(T.OTHER_ROWS_2021) <= set(trial) or set(T.OTHER_ROWS_2019) <= set(trial))
     for column in T.APPLICANT_COLUMN_KEYS:
         try:
             if trial["new_received"][column] + trial["carried_over"][column] != \
                     trial["total_processed"][column] + trial["carried_forward"][column]:
                 return False
-            if trial["total_processed"][column] != sum(trial[key][column] for key in outcome_keys):
+            if all_outcomes and trial["total_processed"][column] != sum(trial[key][column] for key in outcome_keys):
                 return False
         except TypeError:  # a blank cell: this check can't decide
             continue
@@ -931,7 +944,9 @@ def _store_active_row(tables, row, header, layout, template):
     if fitted is None:
         # Glued digits (`规章 000`): 表二 has no sums, so only a run that splits one way alone is read.
         tokens = [value for value in values if value != ""]
-        options = _glued_readings(tokens, len(columns), lambda numbers: True, _Trials())
+        # Only plain digit runs: a sign or a decimal point may be glued to its neighbour too ('101-52467').
+        options = _glued_readings(tokens, len(columns), lambda numbers: True, _Trials()) \
+            if all(token.isdigit() for token in tokens) else []
         if options and len(options) == 1:
             fitted = [str(number) for number in options[0]]
     if fitted is None:
