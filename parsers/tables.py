@@ -615,18 +615,15 @@ _POSITION_TOLERANCE = 1  # characters between a value's end and its column's, in
 def _place_by_position(row, rows, full_rows, width):
     """Text laid out by column (pdftotext -layout) shows a blank cell only as wider space:
     place each value under the column whose values end where it ends, as the nearest full
-    rows show them (a label with no figures at all: every cell blank). Only when two full
-    rows agree on every column, and every value finds its own column under one such layout;
-    otherwise None (the row is left out)."""
+    rows show them (a label with no figures at all: every cell blank). Only lines with wide
+    spaces carry offsets (cells.py), and every value must find its own column, in order,
+    under one full row's layout; otherwise None (the row is left out)."""
     if not full_rows or len(row.values) >= width or None in row.ends or len(row.ends) != len(row.values):
         return None
     position = rows.index(row)
     nearest = sorted(full_rows, key=lambda full: abs(rows.index(full) - position))
     for full in nearest:
         columns = full.ends
-        if not any(other is not full and all(abs(a - b) <= _POSITION_TOLERANCE for a, b in zip(other.ends, columns))
-                   for other in full_rows):
-            continue  # no second row shows these columns: maybe a line of single spaces
         if min(b - a for a, b in zip(columns, columns[1:])) < 3:
             continue
         placed = []
@@ -880,6 +877,7 @@ _SECTION = re.compile(r"第二十条|第[一二三四五六七八九十]+项")
 _COLUMNS_2021 = {"issued", "repealed", "in_force"}
 _COLUMNS_2019 = {"new_made", "new_published", "total_published", "prev_items", "change", "items"}
 _ROWS_2019 = {"other_services", "procurement"}
+_MATTERS = {"licensing", "penalty", "coercion"}
 
 
 def _read_active(lines, tables: Tables):
@@ -891,6 +889,8 @@ def _read_active(lines, tables: Tables):
             index += 1
             if _HEADER_START.search(flat):
                 columns, in_header, current = [], True, None
+                words = cells[index - 1].split()[1:]  # the column headers on the same line as 信息内容
+                columns += [next((k for k, pattern in _ACTIVE_COLUMNS if pattern.search(word)), None) for word in words]
                 continue
             if _SECTION.search(flat):
                 current, in_header = None, False
@@ -901,8 +901,9 @@ def _read_active(lines, tables: Tables):
                 rows.append(current)
                 columns_of[id(current)] = list(columns)
                 in_header = False
-            elif in_header:
-                columns.append(next((k for k, pattern in _ACTIVE_COLUMNS if pattern.search(flat)), None))
+            elif in_header:  # PDF text writes a header row as one cell: '本年制发件数 本年废止件数 …'
+                words = cells[index - 1].split() if len(cells[index - 1].split()) > 1 else [flat]
+                columns += [next((k for k, pattern in _ACTIVE_COLUMNS if pattern.search(word)), None) for word in words]
             elif current is not None and current.values:
                 current = None
         values = cells[index:]
@@ -915,8 +916,10 @@ def _read_active(lines, tables: Tables):
     tables.found.add("active")
     named = {key for header in columns_of.values() for key in header if key}
     # 表二's own labels say its format; 表三 may follow the other one (SCHEMA.md: mixed templates).
-    own = T.TEMPLATE_2021 if named & _COLUMNS_2021 else \
-        T.TEMPLATE_2019 if named & _COLUMNS_2019 or {row.key for row in rows} & _ROWS_2019 else None
+    # Without telling headers, the matters rows' widths tell: one figure in 2021, three in 2019.
+    widths = {len([value for value in row.values if value != ""]) for row in rows if row.key in _MATTERS}
+    own = T.TEMPLATE_2021 if named & _COLUMNS_2021 or widths == {1} else \
+        T.TEMPLATE_2019 if named & _COLUMNS_2019 or {row.key for row in rows} & _ROWS_2019 or widths == {3} else None
     template = own or tables.template or T.TEMPLATE_2021
     tables.template = own or tables.template
     layout = T.ACTIVE_LAYOUT[template]
