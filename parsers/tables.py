@@ -489,6 +489,8 @@ def _application_rows(lines):
         values = cells[index:]
         if values:
             pending = ""
+        if _is_page_number(cells, explicit, current):
+            continue
         if values and current is not None:
             if current.values or index == 0:
                 current.explicit = False
@@ -496,6 +498,16 @@ def _application_rows(lines):
             ends = getattr(cells, "ends", [])
             current.ends.extend(ends if len(ends) == len(values) else [None] * len(values))
     return header, rows
+
+
+_FULL_ROW = {len(T.APPLICANT_COLUMN_KEYS), len(T.APPLICANT_COLUMN_KEYS) + 1}  # with a 小计 column
+
+
+def _is_page_number(cells, explicit, current) -> bool:
+    """A lone number under a row that already has all its figures, in PDF text: the page's
+    number, printed between two rows of a table that runs over a page break."""
+    return (not explicit and len(cells) == 1 and parse_number(cells[0]) is not None and current is not None
+            and len(current.values) in _FULL_ROW and "" not in current.values)
 
 
 def _read_applications(lines, tables: Tables):

@@ -131,6 +131,21 @@ def test_two_rows_on_one_line_that_break_a_row_sum_are_left_out():
     assert any("禁止公开" in problem and "row left out" in problem for problem in record["problems"])
 
 
+def test_a_page_number_between_two_rows_of_pdf_text_is_no_figure():
+    text = OCR_2021.replace("（二）部分公开", "3\n（二）部分公开")
+    record = parse_text(text)
+    assert record["applications"] == parse_text(OCR_2021)["applications"]
+    assert [problem for problem in record["problems"] if "表三" in problem] == []
+
+
+def test_a_footer_and_the_header_again_after_a_page_break_change_nothing():
+    header = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) 申请人情况\n自然人 法人或其他组织 总计\n" \
+             "商业企业 科研机构 社会公益组织 法律服务机构 其他\n"
+    text = OCR_2021.replace("（四）无法提供", "— 4 —\n某镇人民政府2023年政府信息公开工作年度报告\n" + header + "（四）无法提供")
+    record = parse_text(text)
+    assert record["applications"] == parse_text(OCR_2021)["applications"]
+
+
 def test_a_row_whose_blank_left_no_trace_is_left_out_not_shifted():
     text = OCR_2021.replace("（一）予以公开 17 3 0 1 2 0 23", "（一）予以公开 17 3 1 2 23")
     record = parse_text(text)
