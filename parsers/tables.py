@@ -930,8 +930,12 @@ def _read_active(lines, tables: Tables):
     # 表二's own labels say its format; 表三 may follow the other one (SCHEMA.md: mixed templates).
     # Without telling headers, the matters rows' widths tell: one figure in 2021, three in 2019.
     widths = {len([value for value in row.values if value != ""]) for row in rows if row.key in _MATTERS}
-    own = T.TEMPLATE_2021 if named & _COLUMNS_2021 or widths == {1} else \
-        T.TEMPLATE_2019 if named & _COLUMNS_2019 or {row.key for row in rows} & _ROWS_2019 or widths == {3} else None
+    if named & _COLUMNS_2021:
+        own = T.TEMPLATE_2021
+    elif named & _COLUMNS_2019 or {row.key for row in rows} & _ROWS_2019:
+        own = T.TEMPLATE_2019
+    else:
+        own = {frozenset({1}): T.TEMPLATE_2021, frozenset({3}): T.TEMPLATE_2019}.get(frozenset(widths))
     template = own or tables.template or T.TEMPLATE_2021
     tables.template = own or tables.template
     layout = T.ACTIVE_LAYOUT[template]
