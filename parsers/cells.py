@@ -82,8 +82,7 @@ _WIDE_SPACE = re.compile(r"(?:^|\S) {2,}\S")
 
 
 def _split_spaced(line: str) -> list[str]:
-    found = [(match.group(), match.end()) for match in _TOKEN.finditer(line)]
-    tokens = [token for token, _ in found]
+    tokens = line.split()
     if not tokens:
         return []
     end = len(tokens)
@@ -96,5 +95,5 @@ def _split_spaced(line: str) -> list[str]:
     label = " ".join(tokens[:end])
     cells = SpacedCells(([label] if label else []) + values)
     if _WIDE_SPACE.search(line.rstrip()):  # single spaces tell no columns: a text dump of words
-        cells.ends = [offset for _, offset in found[end:]]
+        cells.ends = [match.end() for match in _TOKEN.finditer(line)][end:]
     return cells

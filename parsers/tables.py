@@ -69,7 +69,9 @@ class _Row:
 
 
 def read_tables(text: str, year: int | None = None) -> Tables:
-    lines = [part for line in text.split("\n") for part in _unglued(line)]
+    lines = text.split("\n")
+    if _GLUED_HINT.search(text):
+        lines = [part for line in lines for part in _unglued(line)]
     tables = Tables()
     regions = _find_regions(lines)
     for name, (start, end) in regions.items():
@@ -220,8 +222,10 @@ _GLUED_LABEL = re.compile(r"^(?:\d[.、])?[^\d]*")
 # Cell boundaries a glued row still shows: after a unit (`3件0件`), before a sign (`167-13`).
 _UNIT_OR_SIGN = re.compile(r"(?<=[件条次个项万元])(?=[\d+-])|(?<=\d)(?=[+-])")
 _GLUED_MIN_LABELS = 3  # labels in one line, one of them running straight into figures
-_LABEL_THEN_DIGIT = re.compile(r"(?:\d[.、])?[^\d\s]+\d")
-_PROSE_COUNT = re.compile(r"。|\d+\s*[件条项次人]")  # a sentence counting things is prose, not a table
+# A label's last characters straight before a figure: only then is any line worth ungluing.
+_GLUED_HINT = re.compile(r"(?:规章|规范性文件|申请数量|予以公开|情形\)|国家秘密|总计|审结|继续办理|行政许可|行政处罚|行政强制|收费)\d")
+_LABEL_THEN_DIGIT = re.compile(r"[^\d\s]\d")  # searched in a segment that starts with its label
+_PROSE_COUNT = re.compile(r"。|(?<!\d)\d++\s*+[件条项次人]")  # a sentence counting things is prose, not a table
 
 
 def _unglued(line: str) -> list[str]:
@@ -232,7 +236,7 @@ def _unglued(line: str) -> list[str]:
         return [line]
     starts = [match.start() for match in _LABEL_START.finditer(line)]
     segments = [line[a:b] for a, b in zip(starts, starts[1:] + [len(line)])]
-    if len(starts) < _GLUED_MIN_LABELS or not any(_LABEL_THEN_DIGIT.match(segment) for segment in segments):
+    if len(starts) < _GLUED_MIN_LABELS or not any(_LABEL_THEN_DIGIT.search(segment) for segment in segments):
         return [line]
     out = [line[:starts[0]]] if starts[0] else []
     for segment in segments:
@@ -242,15 +246,14 @@ def _unglued(line: str) -> list[str]:
     return out
 
 
-def _summed_readings(tokens: list[str], groups: int, parts: int, limit: int = 50) -> list[list[int]] | None:
-    """Every way to cut digit runs into `groups` groups of `parts` numbers, each followed by
-    its total, where every total is the sum of its parts (表三's 总计 column, 表四's 总计).
+def _summed_readings(tokens: list[str], groups: int, parts: int, trials: "_Trials",
+                     limit: int = 50) -> list[list[int]] | None:
+    """Every way to cut plain digit runs into `groups` groups of `parts` numbers, each followed
+    by its total, where every total is the sum of its parts (表三's 总计 column, 表四's 总计).
 
     A space between tokens is a real cell boundary. The total's digits are fixed by the
-    parts, so this walks far fewer cuts than trying every split. None when a token is no
-    plain digit run (then the general search decides)."""
-    if not all(token.isdigit() for token in tokens):
-        return None
+    parts, so this walks far fewer cuts than trying every split; each step draws on the
+    table's `trials`. None when they run out: a reading found would not be known to be the only one."""
     digits = "".join(tokens)
     bounds = set(itertools.accumulate(len(token) for token in tokens))
     readings: list[list[int]] = []
@@ -262,7 +265,7 @@ def _summed_readings(tokens: list[str], groups: int, parts: int, limit: int = 50
         return int(piece)
 
     def walk(position, group, numbers):
-        if len(readings) > limit:
+        if len(readings) > limit or not trials.take(1):
             return
         if group == groups:
             if position == len(digits):
@@ -274,16 +277,18 @@ def _summed_readings(tokens: list[str], groups: int, parts: int, limit: int = 50
             if number_at(position, position + len(total)) is not None and digits.startswith(total, position):
                 walk(position + len(total), group + 1, numbers + [int(total)])
             return
-        for length in range(1, _MAX_DIGITS + 1):
+        # Digits the rest needs at least: one per part left, the total, and every later group.
+        later = (parts - len(in_group) - 1) + 1 + (groups - group - 1) * (parts + 1)
+        for length in range(1, min(_MAX_DIGITS, len(digits) - position - later) + 1):
             value = number_at(position, position + length)
             if value is None:
-                if position + length > len(digits) or (length > 1 and digits[position] == "0"):
+                if length > 1 and digits[position] == "0":
                     break
                 continue
             walk(position + length, group, numbers + [value])
 
     walk(0, 0, [])
-    return readings
+    return None if trials.left < 0 else readings
 
 
 _MAX_DIGITS = 7  # figures of one cell: the largest 表三/表四 counts run to six digits
@@ -552,8 +557,9 @@ def _read_applications(lines, tables: Tables):
             continue
         if fitted is None:
             tokens = [value for value in row.values if value != ""]
-            options = _summed_readings(tokens, 1, 6) if columns == T.APPLICANT_COLUMN_KEYS else None
-            if options is None:
+            if columns == T.APPLICANT_COLUMN_KEYS and all(token.isdigit() for token in tokens):
+                options = _summed_readings(tokens, 1, 6, trials)
+            else:
                 options = _glued_readings(tokens, width, row_check, trials)
             if options is None:
                 tables.problem(f"表三 {name}: glued numbers '{' '.join(row.values)[:80]}' allow too many "
@@ -849,8 +855,9 @@ def _read_review(lines, tables: Tables):
     fitted = _fit(_Row("flat", "", flat, explicit), _REVIEW_WIDTH)
     if fitted is None:
         tokens = [value for value in flat if value != ""]
-        options = _summed_readings(tokens, len(T.REVIEW_GROUP_KEYS), 4)
-        if options is None:
+        if all(token.isdigit() for token in tokens):
+            options = _summed_readings(tokens, len(T.REVIEW_GROUP_KEYS), 4, _Trials())
+        else:
             options = _glued_readings(tokens, _REVIEW_WIDTH, _review_sums_hold, _Trials())
         if options is None or len(options) != 1:
             why = (" (glued numbers allow too many readings to check)" if options is None
