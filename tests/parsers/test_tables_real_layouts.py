@@ -7,8 +7,6 @@ has a test that what cannot be placed with certainty is left out and named, neve
 import json
 from pathlib import Path
 
-import pytest
-
 from parsers import parse_file
 from parsers.record import parse_document
 
