@@ -786,6 +786,12 @@ def _sum_constraints(tables):
                                                       for o in T.REVIEW_OUTCOME_KEYS[:4]]
 
 
+def _is_total(cell) -> bool:
+    """A total column or the (七)总计 row: stated sums, so a blank one is never filled in."""
+    _, row, column = cell
+    return column == "total" or row == "total_processed"
+
+
 def _infer_blank_zeros(tables):
     """SCHEMA.md: counts are never negative, so a stated total equal to the sum of its stated
     cells proves every blank among them 0. A blank total is never filled in; blanks no total
@@ -796,7 +802,7 @@ def _infer_blank_zeros(tables):
     zeros = set()
     for total_cell, members in _sum_constraints(tables):
         total = value(*total_cell)
-        blank = [cell for cell in members if cell in tables.blanks]
+        blank = [cell for cell in members if cell in tables.blanks and not _is_total(cell)]
         if total is None or not blank:
             continue
         if total == sum(value(*cell) or 0 for cell in members):

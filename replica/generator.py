@@ -370,9 +370,10 @@ def _blank_zeros(rng: random.Random, truth: dict) -> None:
     sums += [(("review_litigation", group, "total"), [("review_litigation", group, o) for o in REVIEW_OUTCOMES[:4]])
              for group in REVIEW_GROUPS]
     proven = set()
-    for total, members in sums:  # a printed (non-zero) total proves its empty members 0
+    for total, members in sums:  # a printed (non-zero) total proves its empty members 0, but no total
         if truth[total[0]][total[1]][total[2]]:
-            proven.update(cell for cell in members if truth[cell[0]][cell[1]][cell[2]] == 0)
+            proven.update(cell for cell in members
+                          if truth[cell[0]][cell[1]][cell[2]] == 0 and cell[1] != "total_processed")
     for table in ("applications", "review_litigation"):
         for row, values in truth[table].items():
             for column, value in list(values.items()):
