@@ -59,8 +59,11 @@ def export(db_path, formats, names, out):
     console = terminal()
     with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
         task = progress.add_task("exporting rows", total=total)
-        written = exporting.export(db, Path(out), names=names, formats=formats,
-                                   progress=lambda n: progress.advance(task, n * len(formats)))
+        try:
+            written = exporting.export(db, Path(out), names=names, formats=formats,
+                                       progress=lambda n: progress.advance(task, n * len(formats)))
+        except exporting.ExportError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"wrote {len(written)} files ({', '.join(formats)}) for {len(names)} tables to {out}")
 
 
