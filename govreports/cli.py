@@ -18,3 +18,7 @@ for command in CRAWL_COMMANDS:
 from govreports.corpus_commands import COMMANDS as CORPUS_COMMANDS
 for command in CORPUS_COMMANDS:
     main.add_command(command)
+
+from govreports.stats_commands import COMMANDS as STATS_COMMANDS
+for command in STATS_COMMANDS:
+    main.add_command(command)
