@@ -65,6 +65,15 @@ def run(db) -> list[dict]:
     return found
 
 
+def findings(db) -> dict[str, list[dict]]:
+    """Each check's failures with the report behind them (id, agency, year, URL), in `CHECKS` order."""
+    found = {check: [] for check in CHECKS}
+    for row in db.query('SELECT q."check", q.report_id, r.agency, r.year, r.source, q.message FROM corpus_problems q '
+                        "JOIN reports r ON r.id = q.report_id ORDER BY r.agency, r.year, q.report_id"):
+        found[row["check"]].append(row)
+    return found
+
+
 def current_reports(db) -> list[Report]:
     places = {row["agency"]: row for row in db["agency_regions"].rows} if "agency_regions" in db.table_names() else {}
     reports = {row["id"]: Report(row["id"], row["agency"], row["year"], row["template"], row["text"] or "",
