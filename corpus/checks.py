@@ -29,6 +29,14 @@ CHECKS = {
     "duplicate_report": "one report stored twice under different agency names: it would be counted twice",
     "near_identical_text": "the prose outside the tables repeats another year's report of the same agency",
 }
+# The same checks in a few words, for plot labels and cards.
+CHECK_TITLES = {
+    "carried_over": "上年结转 ≠ last year's 结转下年度",
+    "in_force": "现行有效件数 ≠ last year's ± this year's",
+    "copies_disagree": "copies of one report disagree",
+    "duplicate_report": "one report stored under two names",
+    "near_identical_text": "prose repeats another year's",
+}
 SIMILAR = 0.95          # prose this similar (rapidfuzz's normalized Indel similarity) is a copy
 FINGERPRINT_CELLS = 10  # identical figures in at least this many cells make two reports one
 

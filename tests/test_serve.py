@@ -137,7 +137,7 @@ def test_the_overview_renders(corpus, tmp_path):
     page = out.read_text(encoding="utf-8")
     for section in overview.SECTIONS:
         assert f'<section id="{section}">' in page
-    plots = re.findall(r'<section id="([^"]+)">.*?<img alt="plot" src="data:image/png;base64,([^"]+)"', page)
+    plots = re.findall(r'<section id="([^"]+)">.*?<img alt="[^"]+" src="data:image/png;base64,([^"]+)"', page)
     assert {section for section, _ in plots} == set(overview.SECTIONS) - {"coverage"}
     for _section, data in plots:
         image = Image.open(io.BytesIO(base64.b64decode(data)))
