@@ -17,6 +17,8 @@ BROWSER = "report_browser"
 # view (30 s a page). The facets worth having are configured per table below instead.
 SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "suggest_facets": False}
 NO_PROBLEM = "none"
+# Rows per page of a wide view: 100 rows of 188 columns take Datasette half a second to draw.
+WIDE_PAGE_SIZE = 20
 
 BROWSER_SQL = f"""
 SELECT r.id, r.agency, r.year, g.province, g.prefecture, g.county, g.division_code, r.template, r.problem_count,
@@ -134,7 +136,8 @@ def metadata(db, database: str) -> dict:
         table_metadata[name] = {"title": f"{name} ({L.TABLE_TITLES[statutory]})",
                                 "description": tables[name].description,
                                 "columns": describe(tables[name].columns),
-                                "facets": ["year", "province"] + (["template"] if len(templates) > 1 else [])}
+                                "facets": ["year", "province"] + (["template"] if len(templates) > 1 else []),
+                                "size": WIDE_PAGE_SIZE}
     for name, table in table_metadata.items():
         present = {column.name for column in db[name].columns}
         table["columns"] = {column: text for column, text in table.get("columns", {}).items() if column in present}
