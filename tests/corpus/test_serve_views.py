@@ -1,0 +1,85 @@
+"""The wide views in Datasette, seen in headless Chromium: counts shown as integers and amounts
+as reals, the configured facets and no suggested ones (suggesting tried all 188 columns), a
+page of 20 rows, and the index each cell of a view is looked up by."""
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from corpus import datasette_metadata, export
+from tests.corpus.corpus_helpers import corpus_db, replica_documents
+from tests.test_serve import chromium, free_port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("views")
+    db = corpus_db(folder / "corpus.db", replica_documents(71, 70))
+    port = free_port()
+    log = open(folder / "serve.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", "--db", str(folder / "corpus.db"),
+                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"datasette did not start:\n{(folder / 'serve.log').read_text()}")
+            time.sleep(0.2)
+    yield f"{base}/corpus", db
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def cell_classes(dom: str, column: str) -> set[str]:
+    return set(re.findall(rf'<td class="col-{re.escape(column)} (type-[a-z]+)">', dom))
+
+
+def test_a_wide_view_shows_counts_as_integers(served, tmp_path):
+    base, db = served
+    dom = chromium(tmp_path, "--dump-dom", f"{base}/applications_2021")
+    assert cell_classes(dom, "new_received__total") == {"type-int"}
+    shown = re.findall(r'<td class="col-new_received__total type-int">(\d+)</td>', dom)
+    expected = [row[0] for row in db.execute("SELECT new_received__total FROM applications_2021 LIMIT ?",
+                                             [datasette_metadata.WIDE_PAGE_SIZE])]
+    assert [int(value) for value in shown] == expected and ".0<" not in dom.split("<tbody>")[1]
+    with urllib.request.urlopen(f"{base}/applications_2021.json?_shape=array&_size=5") as response:
+        rows = json.load(response)
+    assert {type(row["new_received__total"]) for row in rows} == {int}
+
+
+def test_amounts_are_reals(served, tmp_path):
+    base, db = served
+    name = next(name for name in ("active_2021", "active_2019")
+                if db.execute(f"SELECT count(fees__amount) FROM {name}").fetchone()[0])
+    with urllib.request.urlopen(f"{base}/{name}.json?_shape=array&fees__amount__notblank=1") as response:
+        rows = json.load(response)
+    assert rows and {type(row["fees__amount"]) for row in rows} == {float}
+
+
+def test_wide_views_have_their_facets_and_suggest_none(served, tmp_path):
+    base, db = served
+    for name in ("applications_2021", "review_litigation"):
+        dom = chromium(tmp_path, "--dump-dom", f"{base}/{name}")
+        for facet in ["year", "province"] + (["template"] if name == "review_litigation" else []):
+            assert f'data-column="{facet}"' in dom
+        assert "Suggested facets" not in dom
+        rows = len(re.findall(r'<td class="col-report_id type-int">', dom))
+        total = db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        assert rows == min(total, datasette_metadata.WIDE_PAGE_SIZE) and total > rows
+
+
+def test_each_cell_of_a_wide_view_is_an_index_lookup(served):
+    _base, db = served
+    plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {export.wide_table(db, 'applications_2021').sql}"))
+    assert "USING COVERING INDEX idx_cells_report_id_table_name_row_key_col_key_value" in plan
+    assert "SCAN c" not in plan
