@@ -131,8 +131,10 @@ def render(found: dict) -> str:
     lines += ["", "Templates: " + ", ".join(f"{template} {n}" for template, n in found["templates"].items())]
     problems = found["problems"]
     lines += ["", f"Problems: {problems['reports_with_problems']} of {found['reports']} reports have some"]
-    lines += [f"  {kind['reports']:>5} reports {kind['problems']:>5} problems  {kind['kind']}"
-              + ("  (corpus check)" if kind["origin"] == "corpus" else "") for kind in problems["kinds"]]
+    lines += ["  reports  problems  kind"] if problems["kinds"] else []
+    lines += [f"  {kind['reports']:>7}  {kind['problems']:>8}  {kind['kind']}"
+              + (f" (corpus check: {checks.CHECK_TITLES[kind['kind']]})" if kind["origin"] == "corpus" else "")
+              for kind in problems["kinds"]]
     blocked_ = found["blocked"]
     lines += ["", f"Blocked pages: {blocked_['pages']} (recorded, not parsed)"
               + (": " + ", ".join(f"{kind} {n}" for kind, n in blocked_["by_kind"].items()) if blocked_["pages"] else "")]

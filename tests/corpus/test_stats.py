@@ -72,7 +72,7 @@ def test_stats_text_shows_the_same_figures(corpus):
     total = [line for line in text.splitlines() if line.startswith("total ")][0]
     assert int(total.split()[-1]) == found["reports"]
     for kind in found["problems"]["kinds"]:
-        assert f"{kind['reports']:>5} reports {kind['problems']:>5} problems  {kind['kind']}" in text
+        assert f"  {kind['reports']:>7}  {kind['problems']:>8}  {kind['kind']}" in text
     assert "Blocked pages: 2 (recorded, not parsed)" in text and "HTTP 521  http://127.0.0.2:1/a.html" in text
     assert "#1  2026-01-01T00:00:00+00:00  finished, 8 s: 90 requests, new 60" in text
 
