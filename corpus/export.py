@@ -43,7 +43,12 @@ class Table:
     name: str
     description: str
     columns: list[Column]
-    sql: str
+    sql: str        # without ORDER BY: a view's body (SQLite cannot flatten an ordered view into a count)
+    order_by: str
+
+    @property
+    def query(self) -> str:
+        return f"{self.sql}\nORDER BY {self.order_by}"
 
 
 def report_columns(names) -> list[Column]:
@@ -80,10 +85,10 @@ def wide_table(db, name: str) -> Table:
     pivots = ",\n    ".join(f"{pivot(statutory, row, col)} AS {_name(L.column_name(statutory, row, col))}"
                               for row, col in cells)
     sql = (f"SELECT {LEAD_SQL},\n    {pivots}\n{FROM_CURRENT}\n"
-           f"WHERE r.current = 1 AND r.template IN ({', '.join(map(_quote, templates))})\nORDER BY r.id")
+           f"WHERE r.current = 1 AND r.template IN ({', '.join(map(_quote, templates))})")
     names = " and ".join("before 2019" if t == "pre2019" else f"the {t} template" for t in templates)
     return Table(name, f"{L.TABLE_TITLES[statutory]}: {L.TABLE_MEANINGS[statutory]}, reports in {names}; "
-                       f"one row per report, one column per cell", columns, sql)
+                       f"one row per report, one column per cell", columns, sql, "r.id")
 
 
 def pivot(statutory: str, row: str, col: str) -> str:
@@ -114,8 +119,9 @@ def reports_table() -> Table:
         Column("text", "text", "正文", "the report's full text, Simplified, tables as `a | b |` rows"),
     ]
     sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.problems, r.text\n{FROM_CURRENT}\n"
-           "WHERE r.current = 1 ORDER BY r.id")
-    return Table("reports", "one row per report (its current version), with region and full text", columns, sql)
+           "WHERE r.current = 1")
+    return Table("reports", "one row per report (its current version), with region and full text", columns, sql,
+                 "r.id")
 
 
 def cells_table() -> Table:
@@ -129,8 +135,8 @@ def cells_table() -> Table:
     ]
     sql = ("SELECT c.report_id, r.report_key, r.agency, r.year, r.template, c.table_name, c.row_key, c.col_key, "
            f"{value_as_stored()} AS value, c.value_raw\nFROM cells c JOIN reports r ON r.id = c.report_id\n"
-           "WHERE r.current = 1 ORDER BY c.report_id, c.rowid")
-    return Table("cells", "every cell of every current report, in long form", columns, sql)
+           "WHERE r.current = 1")
+    return Table("cells", "every cell of every current report, in long form", columns, sql, "c.report_id, c.rowid")
 
 
 def problems_table() -> Table:
@@ -143,14 +149,14 @@ def problems_table() -> Table:
            f"{sql_kind('p.value')} AS kind, p.value AS message\n"
            "FROM reports r, json_each(r.problems) p WHERE r.current = 1\nUNION ALL\n"
            "SELECT r.id, r.report_key, r.agency, r.year, 'corpus', q.\"check\", q.message\n"
-           "FROM corpus_problems q JOIN reports r ON r.id = q.report_id WHERE r.current = 1\n"
-           "ORDER BY report_id, origin DESC")
+           "FROM corpus_problems q JOIN reports r ON r.id = q.report_id WHERE r.current = 1")
     return Table("problems", "every problem of every current report: its own checks and the corpus checks",
-                 columns, sql)
+                 columns, sql, "report_id, origin DESC")
 
 
 INDEXES = {  # what the wide views, their facets and the canned queries look up
-    "cells": [["report_id", "table_name", "row_key", "col_key", "value"]],
+    "cells": [["report_id", "table_name", "row_key", "col_key", "value"],   # a report's cell
+              ["table_name", "col_key", "report_id", "row_key", "value"]],  # one column of every report
     "reports": [["current", "template"], ["current", "year"]],
 }
 
@@ -192,7 +198,7 @@ def export(db, out: Path, *, names=TABLE_NAMES, formats=("csv",), progress=None)
 
 def write_table(db, table: Table, out: Path, formats, progress=None) -> list[Path]:
     writers = [WRITERS[fmt](out / f"{table.name}.{fmt}", table) for fmt in formats]
-    cursor = db.execute(table.sql)
+    cursor = db.execute(table.query)
     while rows := cursor.fetchmany(BATCH):
         records = [typed(table, row) for row in rows]
         for writer in writers:

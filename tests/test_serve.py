@@ -72,7 +72,8 @@ def served(corpus):
 
 
 def shown_ids(dom: str) -> set[int]:
-    return {int(value) for value in re.findall(r'<td class="col-id type-int">(\d+)</td>', dom)}
+    return {int(value) for value in re.findall(r'<td class="col-id type-(?:int|pk)">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>',
+                                               dom)}
 
 
 def row_count(dom: str) -> int:
