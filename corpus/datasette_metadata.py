@@ -45,15 +45,16 @@ QUERIES = {
                        "2019 and 2021 templates, the figure stated in the prose for earlier reports (表三 "
                        "when a report states both).",
         "sql": """SELECT r.year, count(*) AS reports,
-  count(coalesce(t.value, p.value)) AS reports_stating_a_figure,
-  sum(t.value) AS received_table3,
-  sum(p.value) AS received_prose,
-  sum(coalesce(t.value, p.value)) AS received
-FROM reports r
-LEFT JOIN cells t ON t.report_id = r.id AND t.table_name = 'applications' AND t.row_key = 'new_received'
-  AND t.col_key = 'total'
-LEFT JOIN cells p ON p.report_id = r.id AND p.table_name = 'narrative' AND p.row_key = 'applications_received'
-  AND p.col_key = 'value'
+  count(coalesce(x.table3, x.prose)) AS reports_stating_a_figure,
+  sum(x.table3) AS received_table3,
+  sum(x.prose) AS received_prose,
+  sum(coalesce(x.table3, x.prose)) AS received
+FROM reports r LEFT JOIN (
+  SELECT report_id, max(CASE WHEN table_name = 'applications' THEN value END) AS table3,
+         max(CASE WHEN table_name = 'narrative' THEN value END) AS prose
+  FROM cells WHERE (table_name = 'applications' AND col_key = 'total' AND row_key = 'new_received')
+    OR (table_name = 'narrative' AND col_key = 'value' AND row_key = 'applications_received')
+  GROUP BY report_id) x ON x.report_id = r.id
 WHERE r.current = 1 AND r.year IS NOT NULL
 GROUP BY r.year ORDER BY r.year""",
     },
@@ -61,16 +62,21 @@ GROUP BY r.year ORDER BY r.year""",
         "title": "Outcomes of applications, by agency (各机关依申请公开办理结果)",
         "description": "表三 办理结果, column 总计, summed per agency over its current 2019- and 2021-template reports. "
                        "Leave the fields empty for every agency and year.",
-        "sql": """SELECT r.agency, g.province, count(DISTINCT r.id) AS reports,
-  sum(CASE WHEN c.row_key = 'new_received' THEN c.value END) AS received,
-  sum(CASE WHEN c.row_key = 'disclosed' THEN c.value END) AS disclosed,
-  sum(CASE WHEN c.row_key = 'partially_disclosed' THEN c.value END) AS partially_disclosed,
-  sum(CASE WHEN c.row_key LIKE 'withheld_%' THEN c.value END) AS withheld,
-  sum(CASE WHEN c.row_key LIKE 'unavailable_%' THEN c.value END) AS unavailable,
-  sum(CASE WHEN c.row_key LIKE 'rejected_%' THEN c.value END) AS not_handled,
-  sum(CASE WHEN c.row_key LIKE 'other_%' THEN c.value END) AS other,
-  sum(CASE WHEN c.row_key = 'total_processed' THEN c.value END) AS processed
-FROM reports r JOIN cells c ON c.report_id = r.id AND c.table_name = 'applications' AND c.col_key = 'total'
+        "sql": """SELECT r.agency, g.province, count(*) AS reports,
+  sum(x.received) AS received, sum(x.disclosed) AS disclosed, sum(x.partially_disclosed) AS partially_disclosed,
+  sum(x.withheld) AS withheld, sum(x.unavailable) AS unavailable, sum(x.not_handled) AS not_handled,
+  sum(x.other) AS other, sum(x.processed) AS processed
+FROM (SELECT c.report_id,
+    sum(CASE WHEN c.row_key = 'new_received' THEN c.value END) AS received,
+    sum(CASE WHEN c.row_key = 'disclosed' THEN c.value END) AS disclosed,
+    sum(CASE WHEN c.row_key = 'partially_disclosed' THEN c.value END) AS partially_disclosed,
+    sum(CASE WHEN c.row_key LIKE 'withheld_%' THEN c.value END) AS withheld,
+    sum(CASE WHEN c.row_key LIKE 'unavailable_%' THEN c.value END) AS unavailable,
+    sum(CASE WHEN c.row_key LIKE 'rejected_%' THEN c.value END) AS not_handled,
+    sum(CASE WHEN c.row_key LIKE 'other_%' THEN c.value END) AS other,
+    sum(CASE WHEN c.row_key = 'total_processed' THEN c.value END) AS processed
+  FROM cells c WHERE c.table_name = 'applications' AND c.col_key = 'total' GROUP BY c.report_id) x
+JOIN reports r ON r.id = x.report_id
 LEFT JOIN agency_regions g ON g.agency = r.agency
 WHERE r.current = 1 AND r.agency LIKE '%' || :agency || '%' AND (:year = '' OR r.year = CAST(:year AS INTEGER))
 GROUP BY r.agency ORDER BY received DESC""",

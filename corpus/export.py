@@ -157,7 +157,7 @@ def problems_table() -> Table:
 INDEXES = {  # what the wide views, their facets and the canned queries look up
     "cells": [["report_id", "table_name", "row_key", "col_key", "value"],   # a report's cell
               ["table_name", "col_key", "report_id", "row_key", "value"]],  # one column of every report
-    "reports": [["current", "template"], ["current", "year"]],
+    "reports": [["current", "template", "year", "agency"], ["current", "year"]],  # views' counts and facets
 }
 
 

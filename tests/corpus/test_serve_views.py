@@ -85,3 +85,28 @@ def test_each_cell_of_a_wide_view_is_an_index_lookup(served):
     assert len(lookups) == len(export.wide_table(db, "applications_2021").columns) - len(export.LEAD)
     assert all("USING COVERING INDEX" in step and "report_id=?" in step and "row_key=?" in step for step in lookups)
     assert not any(step.startswith("SCAN c") for step in plan)
+
+
+def test_the_canned_queries_add_up_the_cells(served):
+    base, db = served
+    cells = {(row[0], row[1]): row[2] for row in db.execute(
+        "SELECT c.report_id, c.table_name, c.value FROM cells c JOIN reports r ON r.id = c.report_id "
+        "WHERE r.current = 1 AND ((c.table_name = 'applications' AND c.row_key = 'new_received' AND c.col_key = 'total')"
+        " OR (c.table_name = 'narrative' AND c.row_key = 'applications_received'))")}
+    years = dict(db.execute("SELECT id, year FROM reports WHERE current = 1 AND year IS NOT NULL").fetchall())
+    expected = {}
+    for report, year in years.items():
+        value = cells.get((report, "applications"), cells.get((report, "narrative")))
+        if value is not None:
+            expected[year] = expected.get(year, 0) + value
+    with urllib.request.urlopen(f"{base}/applications_by_year.json?_shape=array") as response:
+        rows = json.load(response)
+    assert {row["year"]: row["received"] for row in rows if row["received"] is not None} == expected
+    assert sum(row["reports"] for row in rows) == len(years)
+    with urllib.request.urlopen(f"{base}/outcomes_by_agency.json?_shape=array&agency=&year=") as response:
+        agencies = {row["agency"]: row for row in json.load(response)}
+    for agency, in db.execute("SELECT DISTINCT agency FROM reports WHERE current = 1 AND template IN ('2019', '2021')"):
+        ids = [i for (i,) in db.execute("SELECT id FROM reports WHERE current = 1 AND agency = ?", [agency])]
+        received = [cells[i, "applications"] for i in ids if (i, "applications") in cells]
+        if received:
+            assert agencies[agency]["received"] == sum(received)
