@@ -71,9 +71,9 @@ def render(db, *, registry=None) -> str:
     plots = {
         "reports-per-year": (plot_reports_per_year(reports), reports_facts(reports)),
         "reports-per-province": (plot_province_year(reports), province_facts(reports)),
-        "applications": (plot_applications(reports, cells), ""),
-        "outcomes": (plot_outcomes(reports, cells), ""),
-        "review-lawsuit": (plot_rates(reports, cells), ""),
+        "applications": (plot_applications(reports, cells), applications_facts(reports, cells)),
+        "outcomes": (plot_outcomes(reports, cells), outcome_facts(reports, cells)),
+        "review-lawsuit": (plot_rates(reports, cells), rate_facts(reports, cells)),
         "problems": (plot_problems(own, corpus, len(reports)), problem_facts(own, corpus, len(reports))),
     }
     bodies = {key: figure_html(fig, f"{SECTIONS[key][0]}. {SECTIONS[key][1]} {facts}".strip())
@@ -191,12 +191,17 @@ def plot_province_year(reports):
     return fig
 
 
-def plot_applications(reports, cells):
+def received_per_year(reports, cells) -> dict[int, list]:
     per_year = defaultdict(list)
     for r in reports:
         value = received(cells.get(r["id"], {}))
         if r["year"] is not None and value is not None:
             per_year[r["year"]].append(value)
+    return per_year
+
+
+def plot_applications(reports, cells):
+    per_year = received_per_year(reports, cells)
     fig, ax = new_figure()
     if not per_year:
         no_data(ax)
@@ -253,14 +258,20 @@ def plot_outcomes(reports, cells):
     return fig
 
 
-def plot_rates(reports, cells):
-    totals = defaultdict(lambda: [0.0, 0.0, 0.0, 0])  # received, reconsiderations, lawsuits, reports
+def rate_totals(reports, cells) -> dict[int, list]:
+    """year -> [applications received, reconsiderations, lawsuits, reports], over reports stating all three."""
+    totals = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     for r in reports:
         figures_ = cells.get(r["id"], {})
         got, (reviews, suits) = received(figures_), cases(figures_)
         if r["year"] is not None and got and reviews is not None and suits is not None:
             for i, value in enumerate((got, reviews, suits, 1)):
                 totals[r["year"]][i] += value
+    return totals
+
+
+def plot_rates(reports, cells):
+    totals = rate_totals(reports, cells)
     fig, ax = new_figure()
     if not totals:
         no_data(ax)
@@ -324,6 +335,34 @@ def reports_facts(reports) -> str:
     templates = Counter(r["template"] for r in reports)
     return (f"{len(reports)} reports on {min(years)}–{max(years)}: "
             + ", ".join(f"{TEMPLATE_NAMES.get(t, t)} {n}" for t, n in templates.most_common()) + ".")
+
+
+def applications_facts(reports, cells) -> str:
+    per_year = received_per_year(reports, cells)
+    if not per_year:
+        return "No figures yet."
+    year = max(per_year)
+    return (f"{year}: {sum(per_year[year]):,.0f} applications over {len(per_year[year])} reports, "
+            f"median report {statistics.median(per_year[year]):,.0f}.")
+
+
+def outcome_facts(reports, cells) -> str:
+    sums = outcome_sums(reports, cells)
+    if not sums:
+        return "No 2019- or 2021-template reports yet."
+    year = max(sums)
+    return f"{year}: " + ", ".join(f"{label} {100 * value / sum(sums[year]):.0f}%"
+                                   for (label, _keys), value in zip(OUTCOME_GROUPS, sums[year])) + "."
+
+
+def rate_facts(reports, cells) -> str:
+    totals = rate_totals(reports, cells)
+    if not totals:
+        return "No figures yet."
+    year = max(totals)
+    got, reviews, suits, count = totals[year]
+    return (f"{year}: {100 * reviews / got:.1f} reconsiderations and {100 * suits / got:.1f} lawsuits "
+            f"per 100 applications, over {count} reports.")
 
 
 def province_facts(reports) -> str:

@@ -94,3 +94,19 @@ def test_plot_labels_are_readable(corpus):
     figure = overview.plot_reports_per_year(reports)
     legend = {text.get_text() for text in figure.axes[0].get_legend().get_texts()}
     assert legend and legend <= set(overview.TEMPLATE_NAMES.values())
+
+
+def test_the_alt_text_states_the_latest_figures(corpus):
+    db, page = corpus
+    alts = {key: html.unescape(alt) for key, alt in re.findall(r'<section id="([^"]+)">.*?<img alt="([^"]*)"', page, re.S)}
+    rows = db.execute("SELECT r.year, coalesce(t.value, n.value) FROM reports r "
+                      "LEFT JOIN cells t ON t.report_id = r.id AND t.table_name = 'applications' "
+                      "AND t.row_key = 'new_received' AND t.col_key = 'total' "
+                      "LEFT JOIN cells n ON n.report_id = r.id AND n.table_name = 'narrative' "
+                      "AND n.row_key = 'applications_received' "
+                      "WHERE r.current = 1 AND r.year IS NOT NULL AND coalesce(t.value, n.value) IS NOT NULL").fetchall()
+    year = max(y for y, _value in rows)
+    values = [value for y, value in rows if y == year]
+    assert f"{year}: {sum(values):,.0f} applications over {len(values)} reports" in alts["applications"]
+    assert re.search(r"\d{4}: 予以公开 disclosed \d+%", alts["outcomes"])
+    assert re.search(r"\d{4}: [\d.]+ reconsiderations and [\d.]+ lawsuits per 100 applications", alts["review-lawsuit"])
