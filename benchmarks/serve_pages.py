@@ -206,7 +206,8 @@ def measure(db: Path, log: Path) -> dict:
         process.terminate()
         process.wait(timeout=30)
     slowest = max(results, key=lambda row: max(row["cold_s"], row["warm_s"]))
-    return {"database": str(db), "reports": report_count(db), "startup_s": round(startup, 1), "pages": results,
+    return {"database": str(db), "reports": report_count(db), "startup_s": round(startup, 1),
+            "load_average": round(os.getloadavg()[0], 1), "pages": results,
             "slowest_page": slowest["page"], "slowest_s": max(slowest["cold_s"], slowest["warm_s"]),
             "all_under_goal": all(row["status"] == 200 and max(row["cold_s"], row["warm_s"]) < GOAL_SECONDS
                                   for row in results)}
@@ -235,7 +236,8 @@ def main() -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     for run in found["runs"]:
-        print(f"{run['database']}: {run['reports']} reports, started in {run['startup_s']} s, "
+        print(f"{run['database']}: {run['reports']} reports (load average {run['load_average']} on "
+              f"{os.cpu_count()} cores), started in {run['startup_s']} s, "
               f"slowest page {run['slowest_s']} s ({urllib.parse.unquote(run['slowest_page'])}), "
               + ("every page under" if run["all_under_goal"] else "NOT every page under") + f" {GOAL_SECONDS} s")
     return 0 if all(run["all_under_goal"] for run in found["runs"]) else 1
