@@ -95,10 +95,12 @@ def reports_table() -> Table:
     columns = report_columns(LEAD) + [
         Column("encoding", "text", "编码", "the encoding the original bytes were decoded with"),
         Column("traditional", "integer", "繁体", "1 when the source was in Traditional characters and was converted"),
+        Column("is_report", "integer", "是否年报",
+               "0 for a page a 年报 column lists that is no annual report (a notice, a 自查报告, a list of reports)"),
         Column("problems", "text", "问题", "JSON list of the report's own check failures and doubts, in words"),
         Column("text", "text", "正文", "the report's full text, Simplified, tables as `a | b |` rows"),
     ]
-    sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.problems, r.text\n{FROM_CURRENT}\n"
+    sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.is_report, r.problems, r.text\n{FROM_CURRENT}\n"
            "WHERE r.current = 1 ORDER BY r.id")
     return Table("reports", "one row per report (its current version), with region and full text", columns, sql)
 

@@ -103,7 +103,8 @@ def stored_records(db, sources: set[str] | None = None) -> dict[str, dict]:
         if sources is not None and row["source"] not in sources:
             continue
         record = {key: row[key] for key in ("source", "title", "agency", "year", "published_on", "template", "encoding")}
-        record |= {"traditional": bool(row["traditional"]), "problems": json.loads(row["problems"])}
+        record |= {"traditional": bool(row["traditional"]), "problems": json.loads(row["problems"]),
+                   "is_report": row.get("is_report") != 0}
         record |= {table: {} for table in TABLES}
         records[row["source"]] = by_id[row["id"]] = record
     for cell in db["cells"].rows_where("value is not null"):
