@@ -8,6 +8,7 @@ tables of its own (图片版, 详见附件) is still a report: only what the pag
 import re
 
 from .cells import squeeze
+from .metadata import agency_in_title
 
 _SELF_INSPECTION = re.compile(r"自查|自评|检查(?:情况)?报告|督查")
 _NOTICE = re.compile(r"(?:通知|通报|公告|函|批复|意见|方案|要点|指引|说明)(?:[（(][^）)]*[）)])?$")
@@ -16,7 +17,7 @@ _EXPLANATION = re.compile(r"解读(?:[（(][^）)]*[）)])?$")
 _LIST = re.compile(r"各部门|各单位|各乡镇|各街道|各县|各区|各市|部门(?:政府信息公开)?(?:工作)?年度报告(?:汇总|目录|链接)|"
                    r"汇总|目录|一览|清单|名单|链接|索引")
 _REPORT_LINE = re.compile(r"(?:19|20)\d{2}\s*年.{0,30}?(?:年度报告|年报)")
-_LIST_MIN = 3  # report titles of other agencies on one page: a list of reports
+_LIST_MIN = 3  # report titles of this many agencies on one page: a list of reports
 # Section headings a report has and a notice or a list has not.
 _SECTIONS = re.compile(r"总体情况|概述|主动公开政府信息(?:的)?情况|依申请公开政府信息(?:的)?情况|"
                        r"收到和处理政府信息公开申请|行政复议、行政诉讼|行政复议和行政诉讼|存在的主要问题|"
@@ -34,20 +35,20 @@ def not_a_report(title: str | None, text: str, found_tables: set[str]) -> str | 
     sections = len(set(_SECTIONS.findall(text[:20000])))
     if sections >= _REPORT_SECTIONS_MIN:
         return None
+    if _NOTICE.search(name):
+        return "not an annual report: a notice about the annual reports"
     if _NEWS.search(name):
         return "not an annual report: a news item about the annual reports"
     if _EXPLANATION.search(name):
         return "not an annual report: an explanation (解读) of one"
-    if _NOTICE.search(name):
-        return "not an annual report: a notice about the annual reports"
-    if _LIST.search(name) or _lists_reports(text, name):
+    if _LIST.search(name) or _lists_reports(text):
         return "not an annual report: a list of annual reports"
     return None
 
 
-def _lists_reports(text: str, own_title: str) -> bool:
-    """Whether the page lists other reports: several lines, each naming a report of a year."""
-    titles = {squeeze(line) for line in text.split("\n")[:500]
-              if len(line) <= 80 and "。" not in line and _REPORT_LINE.search(line)}
-    titles.discard(own_title)
-    return len(titles) >= _LIST_MIN
+def _lists_reports(text: str) -> bool:
+    """Whether the page lists the reports of several agencies, one short line each."""
+    agencies = {agency_in_title(line) for line in text.split("\n")[:500]
+                if len(line) <= 80 and "。" not in line and _REPORT_LINE.search(line)}
+    agencies.discard(None)
+    return len(agencies) >= _LIST_MIN

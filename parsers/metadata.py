@@ -78,7 +78,7 @@ def _title(lines, page_titles):
     candidates = [title for title in candidates if title]
     naming = [title for title in candidates if _REPORT_TITLE.search(title)]
     # '2019年度报告' names no agency: a title on the page that does is the fuller one.
-    title = next((title for title in naming if _agency_in_title(title)), naming[0] if naming else None)
+    title = next((title for title in naming if agency_in_title(title)), naming[0] if naming else None)
     if title is None and page_titles[0]:
         title = _clean_title(page_titles[0])
     if title and _TRUNCATED.search(title):
@@ -124,7 +124,7 @@ def _first_year(text: str) -> int | None:
 # -- agency ---------------------------------------------------------------------------
 
 def _agency(title, page_metadata, lines):
-    name = _agency_in_title(title) if title else None
+    name = agency_in_title(title) if title else None
     if name:
         return name
     for key in ("publisher", "ContentSource"):
@@ -138,7 +138,7 @@ def _agency(title, page_metadata, lines):
     return _signature_agency(lines)
 
 
-def _agency_in_title(title: str) -> str | None:
+def agency_in_title(title: str) -> str | None:
     """The body named before the year in the title; in '2019年XX局政府信息公开…' the one after it."""
     title = squeeze(_FIELD_LABEL.sub("", title))
     year = _YEAR.search(title) or _CHINESE_YEAR.search(title)

@@ -83,6 +83,7 @@ _THIS_YEAR_WORDS = r"全年|本年|今年|当年|年内|本年度"
 _EARLIER = re.compile(r"上年|去年|上一年|前一年|同期|同比|较上|比上|环比")
 _YEAR_NAMED = re.compile(r"((?:19|20)\d{2})\s*年")
 _PART = re.compile(r"^\s*其中")
+_TOTAL = re.compile(r"共|总|合计|全年|全县|全市|全区|全旗|全镇|全乡|全省|本年度|全部")
 
 # -- the old 统计表
 _STAT_LABELS = {
@@ -208,22 +209,29 @@ def _prose(text: str, year: int | None) -> tuple[dict, dict]:
 
 
 def _figure_in(key: str, sentence: str, section: str, year: int | None) -> tuple[int | None, str | None]:
-    """The key's figure in a sentence, or why a figure there is not the key's."""
+    """The key's figure in a sentence, or why a figure there is not the key's.
+
+    One candidate per clause. Several different ones are a breakdown (县教育局120条，县卫生局80条)
+    unless one clause says it is the total (共, 全年, 全县 …)."""
     text = _without_information_items(sentence) if key == "applications_received" else sentence
-    doubt = None
+    candidates, doubt = [], None
     for clause in _CLAUSE.finditer(text):
-        for pattern in _COMPILED[key]:
-            match = pattern.search(clause.group())
-            if not match:
-                continue
-            value = parse_number(match.group(1))
-            if value is None:
-                continue
-            why = _not_this_figure(key, text, clause, match, section, year)
-            if why is None:
-                return value, None
+        match = next(filter(None, (pattern.search(clause.group()) for pattern in _COMPILED[key])), None)
+        value = parse_number(match.group(1)) if match else None
+        if value is None:
+            continue
+        why = _not_this_figure(key, text, clause, match, section, year)
+        if why is None:
+            candidates.append((value, bool(_TOTAL.search(clause.group()[:match.end()]))))
+        else:
             doubt = doubt or f"{why} ({match.group().strip()})"
-            break
+    values = {value for value, _total in candidates}
+    if len(values) > 1:
+        values = {value for value, total in candidates if total}
+        if len(values) != 1:
+            return None, f"several figures in one sentence, none said to be the total ({sentence.strip()[:60]})"
+    if values:
+        return values.pop(), None
     if doubt:
         return None, doubt
     if _about(key, sentence, section) and any(pattern.search(text) for pattern in _NONE.get(key, [])):
@@ -235,7 +243,7 @@ def _not_this_figure(key, sentence, clause, match, section, year) -> str | None:
     """Why a matched figure is not this year's figure for the key, or None when it is."""
     before = sentence[:clause.start() + match.end()]
     stated = clause.group()[:match.end()]
-    if _PART.match(clause.group()):
+    if _PART.match(clause.group()) or _PART.match(sentence):
         return "a part (其中…), not the whole"
     if not _about(key, sentence, section):
         return "a figure of something other than disclosure"
