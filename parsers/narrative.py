@@ -70,11 +70,12 @@ NONE_STATED = {
 _COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERNS.items()}
 _NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
 _SENTENCE = re.compile(r"[^。；;\n]+")
-_CLAUSE = re.compile(r"[^，,]+")
+# A clause ends at a comma, but not at one inside a figure (2,566).
+_CLAUSE = re.compile(r"(?:[^，,]|(?<=[0-9])[,，](?=[0-9]))++")
 _INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
 
 # -- what makes a prose candidate someone else's figure
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
+_HEADING = re.compile(r"^\s*#*\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
 _DISCLOSURE_TOPIC = re.compile(r"公开")
 # Applications that are no disclosure requests: service halls, licensing, hotlines, petitions.
 _OTHER_APPLICATIONS = re.compile(r"服务中心|服务大厅|政务大厅|办事大厅|便民|审批|办件|许可|热线|12345|信访|窗口")
@@ -196,11 +197,12 @@ def _prose(text: str, year: int | None) -> tuple[dict, dict]:
             continue  # a table row, not prose
         if _HEADING.match(line):
             section = line[:40]
+        context = section + line[:200]  # what the paragraph is about: its heading and its lead
         for sentence in _SENTENCE.findall(line):
             for key in PATTERNS:
                 if key in found:
                     continue
-                value, doubt = _figure_in(key, sentence, section, year)
+                value, doubt = _figure_in(key, sentence, context, year)
                 if value is not None:
                     found[key] = value
                 elif doubt:
@@ -208,7 +210,7 @@ def _prose(text: str, year: int | None) -> tuple[dict, dict]:
     return found, doubts
 
 
-def _figure_in(key: str, sentence: str, section: str, year: int | None) -> tuple[int | None, str | None]:
+def _figure_in(key: str, sentence: str, context: str, year: int | None) -> tuple[int | None, str | None]:
     """The key's figure in a sentence, or why a figure there is not the key's.
 
     One candidate per clause. Several different ones are a breakdown (县教育局120条，县卫生局80条)
@@ -220,7 +222,7 @@ def _figure_in(key: str, sentence: str, section: str, year: int | None) -> tuple
         value = parse_number(match.group(1)) if match else None
         if value is None:
             continue
-        why = _not_this_figure(key, text, clause, match, section, year)
+        why = _not_this_figure(key, text, clause, match, context, year)
         if why is None:
             candidates.append((value, bool(_TOTAL.search(clause.group()[:match.end()]))))
         else:
@@ -234,24 +236,24 @@ def _figure_in(key: str, sentence: str, section: str, year: int | None) -> tuple
         return values.pop(), None
     if doubt:
         return None, doubt
-    if _about(key, sentence, section) and any(pattern.search(text) for pattern in _NONE.get(key, [])):
+    if _about(key, sentence, context) and any(pattern.search(text) for pattern in _NONE.get(key, [])):
         return 0, None
     return None, None
 
 
-def _not_this_figure(key, sentence, clause, match, section, year) -> str | None:
+def _not_this_figure(key, sentence, clause, match, context, year) -> str | None:
     """Why a matched figure is not this year's figure for the key, or None when it is."""
     before = sentence[:clause.start() + match.end()]
     stated = clause.group()[:match.end()]
     if _PART.match(clause.group()) or _PART.match(sentence):
         return "a part (其中…), not the whole"
-    if not _about(key, sentence, section):
+    if not _about(key, sentence, context):
         return "a figure of something other than disclosure"
     if key == "applications_received" and "公开" not in match.group():
         # Only the sentence's word for them: 共受理申请N件 may be a service hall's.
         if _OTHER_APPLICATIONS.search(before):
             return "applications to a service hall or for licences, not disclosure requests"
-        if "公开" not in sentence and "依申请" not in section:
+        if "公开" not in sentence and "依申请" not in context:
             return "applications not said to be disclosure requests"
     if _EARLIER.search(stated):
         return "a comparison with an earlier year"
@@ -262,10 +264,10 @@ def _not_this_figure(key, sentence, clause, match, section, year) -> str | None:
     return None
 
 
-def _about(key: str, sentence: str, section: str) -> bool:
-    """Reviews and lawsuits count only about disclosure: the sentence or its section says 公开."""
+def _about(key: str, sentence: str, context: str) -> bool:
+    """Reviews and lawsuits count only about disclosure: the sentence, its paragraph or its heading says 公开."""
     if key in ("reviews", "lawsuits"):
-        return bool(_DISCLOSURE_TOPIC.search(sentence) or _DISCLOSURE_TOPIC.search(section))
+        return bool(_DISCLOSURE_TOPIC.search(sentence) or _DISCLOSURE_TOPIC.search(context))
     return True
 
 
