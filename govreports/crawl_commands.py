@@ -128,10 +128,12 @@ class Grade:
     left_out: dict[str, list[str]] = field(default_factory=dict)  # figures left out, each named in problems
     mismatched: dict[str, list[str]] = field(default_factory=dict)  # wrong numbers: parser bugs
     image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
+    not_reports: int = 0  # of the matched: pages that are no report, stored as such (is_report false)
     from_attachments: int = 0  # of the matched: figures read from a file the page links
 
 
 IMAGE_ONLY_PROBLEM = "image-only"
+NOT_A_REPORT_PROBLEM = "not an annual report"
 
 
 def _image_only_errors(record: dict, expected: dict) -> list[str]:
@@ -143,9 +145,18 @@ def _image_only_errors(record: dict, expected: dict) -> list[str]:
     return wrong
 
 
+def _not_a_report_errors(record: dict, expected: dict) -> list[str]:
+    """A page the column lists that is no report: is_report false, no figures, a problem saying what it is."""
+    wrong = wrong_values(record, expected)  # is_report and the empty figure tables
+    if not any(NOT_A_REPORT_PROBLEM in problem for problem in record.get("problems", [])):
+        wrong.append("problems: a page that is no report not recorded as one")
+    return wrong
+
+
 def grade(db, truth_path: Path) -> Grade:
     """Each generated report of the truth (matched by its page's URL) against the stored current
-    report of that URL. Truth lines of kind 'image_only' expect no figures and the problem."""
+    report of that URL. Truth lines of kind 'image_only' expect no figures and the problem; of kind
+    'not_a_report', is_report false, no figures and a problem saying what the page is."""
     truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     generated = [t for t in truth if t.get("kind") != "seed"]
     records = stored_records(db, {t["url"] for t in generated})
@@ -155,6 +166,12 @@ def grade(db, truth_path: Path) -> Grade:
         record = records.get(expected["url"])
         if record is None:
             result.missing.append(expected["url"])
+        elif expected.get("kind") == "not_a_report":
+            if wrong := _not_a_report_errors(record, expected):
+                result.mismatched[expected["url"]] = wrong
+            else:
+                result.matched += 1
+                result.not_reports += 1
         elif expected.get("kind") == "image_only":
             if wrong := _image_only_errors(record, expected):
                 result.mismatched[expected["url"]] = wrong
@@ -273,6 +290,9 @@ def _summary(db, run: ReplicaCrawl) -> None:
     if result.from_attachments or result.image_only:
         click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
                    f"{result.image_only} image-only (no figures expected, recorded as such)")
+    if result.not_reports:
+        click.echo(f"  of which {result.not_reports} pages listed in a 年报 column that are no report "
+                   "(a notice, a list of reports), stored with is_report false and no figures")
     if result.left_out:
         click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
     for url in result.missing[:5]:

@@ -5,7 +5,7 @@ report does not), and a figure left out with a problem saying so (the parser cou
 it safely). The first is a bug; the second is the parser keeping its promise.
 """
 
-COMPARED_KEYS = ("agency", "year", "published_on", "template", "active", "applications",
+COMPARED_KEYS = ("agency", "year", "published_on", "template", "is_report", "active", "applications",
                  "review_litigation", "narrative")
 
 

@@ -70,6 +70,7 @@ NONE_STATED = {
 _COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERNS.items()}
 _NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
 _SENTENCE = re.compile(r"[^。；;\n]+")
+_FULL_SENTENCE = re.compile(r"[^。\n]+")
 # A clause ends at a comma, but not at one inside a figure (2,566).
 _CLAUSE = re.compile(r"(?:[^，,]|(?<=[0-9])[,，](?=[0-9]))++")
 _INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
@@ -197,16 +198,18 @@ def _prose(text: str, year: int | None) -> tuple[dict, dict]:
             continue  # a table row, not prose
         if _HEADING.match(line):
             section = line[:40]
-        context = section + line[:200]  # what the paragraph is about: its heading and its lead
-        for sentence in _SENTENCE.findall(line):
-            for key in PATTERNS:
-                if key in found:
-                    continue
-                value, doubt = _figure_in(key, sentence, context, year)
-                if value is not None:
-                    found[key] = value
-                elif doubt:
-                    doubts.setdefault(key, doubt)
+        for whole in _FULL_SENTENCE.findall(line):
+            # What a part is about: its heading and its whole sentence ('…行政复议案件6件；未发生行政诉讼案件').
+            context = section + whole
+            for sentence in _SENTENCE.findall(whole):
+                for key in PATTERNS:
+                    if key in found:
+                        continue
+                    value, doubt = _figure_in(key, sentence, context, year)
+                    if value is not None:
+                        found[key] = value
+                    elif doubt:
+                        doubts.setdefault(key, doubt)
     return found, doubts
 
 

@@ -109,9 +109,11 @@ def parse_extracted(extracted: Extracted, *, source: str, encoding: str, problem
 
 
 def _not_a_report(extracted: Extracted, meta, what: str, *, source: str, encoding: str, problems) -> Parsed:
-    """A page the column lists that is no report: its metadata and what it is, no figures."""
+    """A page the column lists that is no report: its metadata and what it is, no figures.
+    Its agency is the publisher its page names, if any: the body before the year in a
+    notice's title is no reporting body ('关于做好2023年…的通知')."""
     record = {
-        "source": source, "title": meta.title, "agency": meta.agency, "year": meta.year,
+        "source": source, "title": meta.title, "agency": extracted.metadata.get("publisher"), "year": meta.year,
         "published_on": meta.published_on, "template": T.UNKNOWN, "traditional": extracted.traditional,
         "encoding": encoding, "active": {}, "applications": {}, "review_litigation": {}, "narrative": {},
         "problems": list(dict.fromkeys([*problems, what])), "is_report": False, "figures_from": None,

@@ -17,7 +17,7 @@ from replica.render import APPLICANT_COLUMNS, CLOSING_ROWS, OUTCOME_ROWS, RECEIP
 
 TRUTH_KEYS = {"title", "agency", "year", "published_on", "template", "traditional", "encoding", "active",
               "applications", "review_litigation", "narrative", "problems", "region", "variant",
-              "blank_cells", "inconsistent"}
+              "blank_cells", "inconsistent", "is_report"}
 COLUMNS = APPLICANT_COLUMNS + ("total",)
 TRUTHS = generate(2024, 600)
 
