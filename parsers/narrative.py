@@ -16,7 +16,7 @@ A sentence that says none occurred (未收到…申请, 未发生…行政复议
 import re
 from dataclasses import dataclass, field
 
-from .cells import parse_number, split_line, squeeze
+from .cells import is_blank, parse_number, split_line, squeeze
 
 # A figure, digit groups joined by single commas. It may not start inside a longer run of
 # digits (or right after "digit,"), and its groups never give back digits: a pattern that
@@ -97,7 +97,8 @@ _STAT_LABELS = {
     "lawsuits": re.compile(r"^(?:因政府信息公开(?:申请)?(?:提起)?)?行政诉讼(?:案件)?(?:数|件数|数量|总数)"),
 }
 _STAT_ENUMERATION = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])+")
-_CURRENT_COLUMN = re.compile(r"本年|当年|数量|统计数|^数$|^数值$|^合计$|^总数$|^(?:19|20)\d{2}年")
+# Figure columns of a 统计表 header, in order: this year's (本年度, 数量, 2016年) or cumulative.
+_FIGURE_COLUMN = re.compile(r"历年累计|累计数?|本年度?数?|当年|数量|统计数|(?:19|20)\d{2}年度?")
 _CUMULATIVE_COLUMN = re.compile(r"累计|历年")
 _HEADER = re.compile(r"指标|计量单位|^单位$")
 
@@ -130,24 +131,31 @@ def read_narrative(text: str, year: int | None = None) -> Narrative:
 # -- the 统计表 ---------------------------------------------------------------------
 
 def _statistics_table(lines: list[str]) -> tuple[dict, list[str]]:
-    """{key: number} from the old 统计表's current-year column, and the doubts met reading it."""
+    """{key: number} from the old 统计表's current-year column, and the doubts met reading it.
+
+    Its header names the figure columns (本年度 | 历年累计, or 数量 alone); a row's figures are
+    the cells after its label that are numbers or blanks (its unit, 条 or 件, is neither). In
+    PDF text, where blanks leave no trace, a row short of figures is left out, never shifted."""
     found, problems = {}, []
-    columns = None  # (index of the current-year column or None, whether a cumulative column exists)
+    columns = None  # the header's figure columns: (index of the current-year one or None, how many)
     for line in lines:
-        if "|" not in line and "\t" not in line:
+        cells, positional = split_line(line)
+        if not cells:
             continue
-        cells, _positional = split_line(line)
-        labels = [squeeze(cell) for cell in cells]
-        if any(_HEADER.search(label) for label in labels[:2]) or any(_CUMULATIVE_COLUMN.search(l) for l in labels):
-            if not any(parse_number(cell) is not None for cell in cells):
-                columns = _columns(labels)
-                continue
-        if not labels:
+        header = _header_columns(line, cells, positional)
+        if header:
+            columns = header
             continue
-        key = _stat_key(labels[0])
-        if key is None or key in found:
+        if not positional and columns is None:
+            continue  # prose, or PDF text outside a 统计表
+        at = next((i for i, cell in enumerate(cells) if _stat_key(squeeze(cell))), None)
+        if at is None:
             continue
-        value, doubt = _current_value(cells[1:], columns)
+        key = _stat_key(squeeze(cells[at]))
+        if key in found:
+            continue
+        values = [cell for cell in cells[at + 1:] if parse_number(cell) is not None or is_blank(cell)]
+        value, doubt = _current_value(values, columns, positional)
         if value is not None:
             found[key] = value
         elif doubt:
@@ -155,11 +163,21 @@ def _statistics_table(lines: list[str]) -> tuple[dict, list[str]]:
     return found, problems
 
 
-def _columns(labels: list[str]) -> tuple[int | None, bool]:
-    """(position after the label of the current-year column, whether a cumulative one exists)."""
-    current = next((i - 1 for i, label in enumerate(labels) if i and _CURRENT_COLUMN.search(label)
-                    and not _CUMULATIVE_COLUMN.search(label)), None)
-    return current, any(_CUMULATIVE_COLUMN.search(label) for label in labels)
+def _header_columns(line: str, cells: list[str], positional: bool) -> tuple[int | None, int] | None:
+    """(index of the current-year column among the figure columns or None, how many there are),
+    for a 统计表 header line ('指标名称 | 计量单位 | 本年度 | 历年累计'); None for other lines."""
+    text = squeeze(line)
+    if any(parse_number(cell) is not None for cell in cells) or "，" in text or "。" in text or len(text) > 60:
+        return None
+    if not (_HEADER.search(text) or _CUMULATIVE_COLUMN.search(text)):
+        return None
+    if not positional and len(line.split()) < 3:
+        return None  # prose, not the header of a PDF-text table
+    names = _FIGURE_COLUMN.findall(text)
+    if not names or (len(names) < 2 and not _HEADER.search(text)):
+        return None  # '历年累计 |' alone: one cell of a header written one cell per line
+    current = next((i for i, name in enumerate(names) if not _CUMULATIVE_COLUMN.search(name)), None)
+    return current, len(names)
 
 
 def _stat_key(label: str) -> str | None:
@@ -169,22 +187,29 @@ def _stat_key(label: str) -> str | None:
     return next((key for key, pattern in _STAT_LABELS.items() if pattern.search(label)), None)
 
 
-def _current_value(cells: list[str], columns) -> tuple[int | None, str | None]:
-    """The row's figure for this year: from the header's current-year column when the table
-    names one; else the row's only figure, when no cumulative column could be meant."""
-    current, cumulative = columns or (None, False)
-    if current is not None:
-        cell = cells[current] if current < len(cells) else ""
-        value = parse_number(cell)
-        if value is None:
-            return None, f"the 本年度 cell is {cell!r}, not a number" if cell.strip() else None
-        return value, None
-    figures = [parse_number(cell) for cell in cells if parse_number(cell) is not None]
-    if len(figures) == 1 and not cumulative:
-        return figures[0], None
-    if figures:
-        return None, "the table does not say which of its columns is this year's (本年度 or 历年累计)"
-    return None, None
+def _current_value(values: list[str], columns, positional: bool) -> tuple[int | None, str | None]:
+    """The row's figure for this year: the header's current-year column, the row's figures
+    matching the header's; without a header, the row's only figure."""
+    if columns is None:
+        figures = [parse_number(cell) for cell in values if parse_number(cell) is not None]
+        if len(figures) == 1 and len(values) == 1:
+            return figures[0], None
+        if figures:
+            return None, "the table does not say which of its columns is this year's (本年度 or 历年累计)"
+        return None, None
+    current, count = columns
+    if not any(parse_number(cell) is not None for cell in values):
+        return None, None
+    if current is None:
+        return None, "the table has only a cumulative (历年累计) column"
+    if len(values) != count:
+        lost = "" if positional else " (a blank cell may have left no trace)"
+        return None, f"{len(values)} figures where the header has {count} columns{lost}"
+    cell = values[current]
+    value = parse_number(cell)
+    if value is None:
+        return None, f"the 本年度 cell is {cell.strip()!r}, not a number" if cell.strip() else "the 本年度 cell is blank"
+    return value, None
 
 
 # -- prose ------------------------------------------------------------------------

@@ -125,3 +125,29 @@ def test_pre2019_report_end_to_end_takes_the_table_and_names_its_doubts():
     assert record["is_report"] is True
     assert record["narrative"] == {"proactive_total": 517, "applications_received": 9, "reviews": 0, "lawsuits": 0}
     assert record["problems"] == []
+
+
+def test_statistics_table_in_pdf_text():
+    text = "\n".join(["政府信息公开情况统计表", "指标名称 计量单位 本年度 历年累计",
+                      "一、主动公开情况", "（一）主动公开政府信息数 条 1,286 15,407",
+                      "其中：主动公开规范性文件数 条 17 203",
+                      "（一）受理政府信息公开申请总数 件 64 581",
+                      "三、行政复议数 件 3", "四、行政诉讼数 件 1 9"])
+    found = read_narrative(text, 2016)
+    assert found.figures == {"proactive_total": 1286, "applications_received": 64, "lawsuits": 1}
+    assert any("行政复议数" in problem and "no trace" in problem for problem in found.problems)
+
+
+def test_header_with_the_label_spanning_two_cells():
+    text = "\n".join(["指标名称 | | 单位 | 本年度 | 历年累计 |",
+                      "一、 | 主动公开政府信息数 | 条 | 230 | 1,904 |",
+                      "二、 | 受理政府信息公开申请总数 | 件 |  | 12 |"])
+    found = read_narrative(text, 2011)
+    assert found.figures == {"proactive_total": 230}
+    assert any("收到政府信息公开申请数" in problem and "blank" in problem for problem in found.problems)
+
+
+def test_a_table_with_only_a_cumulative_column_gives_nothing():
+    found = read_narrative("指标名称 | 单位 | 历年累计 |\n主动公开政府信息数 | 条 | 1,904 |", 2011)
+    assert found.figures == {}
+    assert any("only a cumulative" in problem for problem in found.problems)
