@@ -37,6 +37,7 @@ _SOURCE_LABEL = re.compile(r"^(?:来\s*源|信息来源|发布机构|发布单�
 # Labels a page or a text dump puts before a value: never part of the value.
 _FIELD_LABEL = re.compile(
     r"^\s*(?:标\s*题|题\s*目|名\s*称|文章标题|信息名称|文件名称|主\s*题|来\s*源|信息来源|发布机构|发布单位|发文机关)\s*[:：]\s*")
+_YEAR_FIRST = re.compile(r"\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年")
 _TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)+\s*$")
 # What a title says about the report itself, after the agency and the year.
 _REPORT_WORDS = re.compile(r"^(?:年度?|度|的|关于|工作|政府|信息|公开|政务|年度|报告|年报|情况|\s)*$")
@@ -73,8 +74,8 @@ def _title(lines, page_titles):
     """The page's title naming a report, else the first short line naming one; a title cut
     short (…) gives way to a full one that starts the same."""
     candidates = [_clean_title(title) for title in page_titles if title]
-    candidates += [_clean_title(line) for line in lines[:15]
-                   if "|" not in line and "\t" not in line and len(line) <= 80 and "。" not in line]
+    head = [line for line in lines[:15] if "|" not in line and "\t" not in line and len(line) <= 80 and "。" not in line]
+    candidates += [_clean_title(line) for line in _joined_title_lines(head)]
     candidates = [title for title in candidates if title]
     naming = [title for title in candidates if _REPORT_TITLE.search(title)]
     # '2019年度报告' names no agency: a title on the page that does is the fuller one.
@@ -88,6 +89,19 @@ def _title(lines, page_titles):
                     None)
         title = full or title
     return title or None
+
+
+def _joined_title_lines(lines: list[str]) -> list[str]:
+    """The lines, a title printed on two (南浦县自然资源局 / 2019年政府信息公开工作年度报告) joined."""
+    joined = []
+    for line in lines:
+        previous = squeeze(joined[-1]) if joined else ""
+        if (_REPORT_TITLE.search(line) and _YEAR_FIRST.match(line) and _is_name(previous)
+                and _ORGANIZATION_END.search(previous) and not _REPORT_TITLE.search(previous)):
+            joined[-1] = previous + squeeze(line)
+        else:
+            joined.append(line)
+    return joined
 
 
 def _clean_title(title: str) -> str:

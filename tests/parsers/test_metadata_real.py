@@ -78,3 +78,16 @@ def test_the_agency_from_the_signature_when_the_title_names_none():
     meta = read_metadata(text)
     assert meta.agency == "示范县水利局"
     assert meta.published_on == "2017-03-20"
+
+
+def test_a_title_printed_on_two_lines_is_joined():
+    text = "           南浦县自然资源局\n   2019年政府信息公开工作年度报告\n\n  本报告根据《条例》编制。"
+    meta = read_metadata(text)
+    assert meta.title == "南浦县自然资源局2019年政府信息公开工作年度报告"
+    assert meta.agency == "南浦县自然资源局"
+
+
+def test_a_heading_above_the_title_is_not_joined_to_it():
+    meta = read_metadata("政府信息公开\n2019年政府信息公开工作年度报告\n正文。")
+    assert meta.title == "2019年政府信息公开工作年度报告"
+    assert meta.agency is None
