@@ -183,7 +183,7 @@ def looks_like_html(text: str) -> bool:
 
 def read_page(html: str) -> Page:
     """Body text, title and metadata of a report page; never raises."""
-    if not html.lstrip("\ufeff \t\r\n").startswith("<"):
+    if _SCRIPT_START.match(html):
         # A script, not a page (a portal's front end holding `let content = "<p>…"`): its strings are the page.
         markup = _markup_in_strings(html)
         if markup:
@@ -292,6 +292,8 @@ _JS_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*+"|\'(?:[^\'\\\n]|\\.)*+\'|`(?:[^`\\]
 _JS_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|\r?\n|(.))", re.S)
 _JS_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", "v": "", "0": ""}
 _MARKUP_IN_STRING = re.compile(r"<(?:p|table|div|span|tr|td|br|h[1-6]|section|font|strong)\b", re.I)
+# A document that starts as JavaScript does, not as markup or text.
+_SCRIPT_START = re.compile(r"[\ufeff\s]*+(?://|/\*|(?:let|var|const|function|export|import)\b|\(function|\$\(|window\.|document\.)")
 _EMBEDDED_MIN_TEXT = 100  # characters of text: a share button's markup is no report
 
 
