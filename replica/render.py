@@ -498,8 +498,23 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
 
 
 def _signature(truth: dict) -> list[tuple]:
+    """The agency, then the date; one report in four writes it in Chinese numerals (二〇二〇年一月十日)."""
     year, month, day = (int(part) for part in truth["published_on"].split("-"))
-    return [("paragraph", truth["agency"]), ("paragraph", f"{year}年{month}月{day}日")]
+    date = f"{year}年{month}月{day}日"
+    if random.Random(f"signature|{truth['title']}").random() < 0.25:
+        date = f"{''.join(_CHINESE_DIGITS[int(d)] for d in str(year))}年{_chinese_count(month)}月{_chinese_count(day)}日"
+    return [("paragraph", truth["agency"]), ("paragraph", date)]
+
+
+_CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def _chinese_count(number: int) -> str:
+    """1-31 as written in dates: 十, 十二, 二十, 三十一."""
+    tens, units = divmod(number, 10)
+    if not tens:
+        return _CHINESE_DIGITS[units]
+    return ("" if tens == 1 else _CHINESE_DIGITS[tens]) + "十" + (_CHINESE_DIGITS[units] if units else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,6 +561,11 @@ def render_html(truth: dict, *, style: str, seed: int = 0, in_script: bool = Fal
         else:
             body.append('<p style="text-indent:2em;line-height:1.75">'
                         + _PROSE_SPAN.format(html.escape(payload)) + "</p>")
+    short_title = truth["title"][:20] + "…"
+    # Some portals give the title only as a labelled field atop the body, and a <title> they cut short.
+    labelled = style != "trs" and random.Random(f"labelled|{style}|{seed}|{truth['title']}").random() < 0.15
+    if labelled:
+        body.insert(0, f"<p>标题：{title}</p><p>来源：{html.escape(truth['agency'])}</p>")
     content = _CONTAINERS[style].format(body="\n".join(body) + "\n")
     if in_script:
         content = _in_script(content)
@@ -554,12 +574,12 @@ def render_html(truth: dict, *, style: str, seed: int = 0, in_script: bool = Fal
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset={charset}">
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
-<title>{title}_{site}</title>
+<title>{html.escape(short_title) if labelled else title}_{site}</title>
 <meta name="SiteName" content="{site}">
 <meta name="SiteDomain" content="{portal['domain']}">
 <meta name="SiteIDCode" content="{portal['site_code']}">
 <meta name="ColumnName" content="政府信息公开年报">
-<meta name="ArticleTitle" content="{title}">
+{"" if labelled else f'<meta name="ArticleTitle" content="{title}">'}
 <meta name="PubDate" content="{pub_time}">
 <meta name="ContentSource" content="{html.escape(truth['agency'])}">
 <link rel="stylesheet" href="/css/common.css">
@@ -582,7 +602,7 @@ var _hmt = _hmt || [];
 <div class="main">
 <div class="position">当前位置：<a href="/">首页</a> {arrow} <a href="/zwgk/">政务公开</a> {arrow} <a href="/zwgk/ndbg/">政府信息公开年报</a></div>
 {_metadata_box(truth, rng)}
-<div class="article-title"><h2>{title}</h2></div>
+{"" if labelled else f'<div class="article-title"><h2>{title}</h2></div>'}
 <div class="article-info">发布时间：{pub_time}　来源：{html.escape(truth['agency'])}　浏览次数：{rng.randint(12, 9000)}
   　字体：[<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> <a href="javascript:doZoom(14)">小</a>]</div>
 {content}

@@ -91,3 +91,13 @@ def test_a_heading_above_the_title_is_not_joined_to_it():
     meta = read_metadata("政府信息公开\n2019年政府信息公开工作年度报告\n正文。")
     assert meta.title == "2019年政府信息公开工作年度报告"
     assert meta.agency is None
+
+
+def test_replica_pages_with_a_labelled_title_and_a_cut_title_tag():
+    from replica.generator import generate, render_html
+    pages = [(truth, page) for index, truth in enumerate(generate(12, 150))
+             for page in [render_html(truth, style="hanweb", seed=index)] if "<p>标题：" in page]
+    assert pages
+    for truth, page in pages:
+        record = parse_document(page.encode(), "page.html").record
+        assert (record["title"], record["agency"], record["year"]) == (truth["title"], truth["agency"], truth["year"])
