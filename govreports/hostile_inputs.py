@@ -445,7 +445,7 @@ CASES = [
 
 # ---- every regular expression --------------------------------------------------------
 
-PARSER_MODULES = ("cells", "convert", "decode", "filetype", "html", "metadata", "narrative", "office",
+PARSER_MODULES = ("cells", "convert", "decode", "filetype", "html", "kind", "metadata", "narrative", "office",
                   "pdf", "tables", "templates")
 # How parsers/ applies a regex, where not by search/sub/findall on text of any length:
 # (method, what the text is first cut to). Unlisted patterns are probed with search().
@@ -464,6 +464,10 @@ REGEX_USES = {
     "html._TITLE_SPLIT": ("split", lambda text: " ".join(text.split())),  # titles are collapsed first
     "html._LABEL_COLON": ("finditer", lambda text: " ".join(text.split())),  # on collapsed lines
     "metadata._PERIOD": ("search", lambda text: text[:5000]),  # the first 5,000 characters
+    "metadata._YEAR_FIRST": ("match", None),
+    "metadata._REPORT_WORDS": ("match", None),
+    "html._SCRIPT_START": ("match", None),
+    "narrative._HEADING": ("match", None),
     "office._CODE_PAGE": ("search", lambda text: text[:4096]),  # search(data, 0, 4096)
     "pdf._PAGE_NUMBER_MARKS": ("fullmatch", lambda text: text[:40]),  # running lines are short
     "tables._PAGE_NUMBER": ("match", None),

@@ -18,6 +18,7 @@ _LIST = re.compile(r"各部门|各单位|各乡镇|各街道|各县|各区|各�
                    r"汇总|目录|一览|清单|名单|链接|索引")
 _REPORT_LINE = re.compile(r"(?:19|20)\d{2}\s*年.{0,30}?(?:年度报告|年报)")
 _LIST_MIN = 3  # report titles of this many agencies on one page: a list of reports
+_LIST_CHARS = 30_000  # where a list of reports is looked for: its page's head
 # Section headings a report has and a notice or a list has not.
 _SECTIONS = re.compile(r"总体情况|概述|主动公开政府信息(?:的)?情况|依申请公开政府信息(?:的)?情况|"
                        r"收到和处理政府信息公开申请|行政复议、行政诉讼|行政复议和行政诉讼|存在的主要问题|"
@@ -32,7 +33,7 @@ def not_a_report(title: str | None, text: str, found_tables: set[str]) -> str | 
     name = squeeze(title or "")
     if _SELF_INSPECTION.search(name):
         return "not an annual report: a 自查报告 (self-inspection report)"
-    sections = len(set(_SECTIONS.findall(text[:20000])))
+    sections = len(set(_SECTIONS.findall(text[:_LIST_CHARS])))
     if sections >= _REPORT_SECTIONS_MIN:
         return None
     if _NOTICE.search(name):
@@ -48,7 +49,7 @@ def not_a_report(title: str | None, text: str, found_tables: set[str]) -> str | 
 
 def _lists_reports(text: str) -> bool:
     """Whether the page lists the reports of several agencies, one short line each."""
-    agencies = {agency_in_title(line) for line in text.split("\n")[:500]
+    agencies = {agency_in_title(line) for line in text[:_LIST_CHARS].split("\n")
                 if len(line) <= 80 and "。" not in line and _REPORT_LINE.search(line)}
     agencies.discard(None)
     return len(agencies) >= _LIST_MIN

@@ -37,12 +37,12 @@ _SOURCE_LABEL = re.compile(r"^(?:来\s*源|信息来源|发布机构|发布单�
 # Labels a page or a text dump puts before a value: never part of the value.
 _FIELD_LABEL = re.compile(
     r"^\s*(?:标\s*题|题\s*目|名\s*称|文章标题|信息名称|文件名称|主\s*题|来\s*源|信息来源|发布机构|发布单位|发文机关)\s*[:：]\s*")
-_YEAR_FIRST = re.compile(r"\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年")
-_TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)+\s*$")
+_YEAR_FIRST = re.compile(r"\s*+(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*+年")
+_ELLIPSES = ("…", "...", "。。。")
 # What a title says about the report itself, after the agency and the year.
-_REPORT_WORDS = re.compile(r"^(?:年度?|度|的|关于|工作|政府|信息|公开|政务|年度|报告|年报|情况|\s)*$")
-_NAME_END = re.compile(r"(?:关于|的|[《〈“\"（(【\[\s:：、，,])+$")
-_NAME_START = re.compile(r"^(?:[【\[][^】\]]*[】\]]|关于|[《〈“\"\s])+")
+_REPORT_WORDS = re.compile(r"^(?:年度|年|度|的|关于|工作|政府|信息|公开|政务|报告|年报|情况|\s)*+$")
+_NAME_END_CHARS = "《〈“\"（(【[ \t:：、，,"
+_NAME_START = re.compile(r"^(?:[【\[][^】\]]*+[】\]]|关于|[《〈“\"\s])++")
 _REPORT_TAIL = re.compile(r"(?:关于)?(?:的)?(?:政府信息公开|政务公开|信息公开|年度报告|年报|工作报告).*$")
 # Not from inside a run of white space: each of its positions would scan the rest of it.
 _SPACED_YEAR = re.compile(r"(?<!\s)\s*((?:19|20)\d{2})\s*(年)\s*")
@@ -82,13 +82,28 @@ def _title(lines, page_titles):
     title = next((title for title in naming if agency_in_title(title)), naming[0] if naming else None)
     if title is None and page_titles[0]:
         title = _clean_title(page_titles[0])
-    if title and _TRUNCATED.search(title):
-        stem = squeeze(_TRUNCATED.sub("", title))
+    if title and _cut_short(title):
+        stem = squeeze(_cut_short(title))
         full = next((other for other in naming
-                     if not _TRUNCATED.search(other) and squeeze(other).startswith(stem) and len(other) > len(stem)),
+                     if not _cut_short(other) and squeeze(other).startswith(stem) and len(other) > len(stem)),
                     None)
         title = full or title
     return title or None
+
+
+def _cut_short(title: str) -> str | None:
+    """What is left of a title the portal cut short ('…', '...'), or None for a whole title."""
+    title = title.rstrip()
+    return title.rstrip("….。").rstrip() if title.endswith(_ELLIPSES) else None
+
+
+def _strip_name_end(name: str) -> str:
+    """'XX县人民政府关于' -> 'XX县人民政府': brackets, colons and 关于/的 that end a name part."""
+    while True:
+        stripped = name.rstrip(_NAME_END_CHARS).removesuffix("关于").removesuffix("的")
+        if stripped == name:
+            return name
+        name = stripped
 
 
 def _joined_title_lines(lines: list[str]) -> list[str]:
@@ -160,13 +175,13 @@ def agency_in_title(title: str) -> str | None:
         before = title[:year.start()].rstrip("（(")
         if "报告" in before or "年报" in before:  # 'XX局政府信息公开工作年度报告（2019年）'
             before = _REPORT_TAIL.sub("", before)
-        before = _NAME_START.sub("", _NAME_END.sub("", before))
+        before = _NAME_START.sub("", _strip_name_end(before))
         after = title[year.end():].lstrip("度")
         candidates = [before, _NAME_START.sub("", _REPORT_TAIL.sub("", after))]
     else:
         candidates = [_NAME_START.sub("", _REPORT_TAIL.sub("", title))]
     for name in candidates:
-        name = _NAME_END.sub("", name)
+        name = _strip_name_end(name)
         if name.endswith("人民"):
             name += "政府"
         if _is_name(name):

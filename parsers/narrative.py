@@ -71,12 +71,13 @@ _COMPILED = {key: [re.compile(p) for p in patterns] for key, patterns in PATTERN
 _NONE = {key: [re.compile(p) for p in patterns] for key, patterns in NONE_STATED.items()}
 _SENTENCE = re.compile(r"[^。；;\n]+")
 _FULL_SENTENCE = re.compile(r"[^。\n]+")
+_MAY_STATE = re.compile(r"[0-9]|未|没有|无|为零")
 # A clause ends at a comma, but not at one inside a figure (2,566).
 _CLAUSE = re.compile(r"(?:[^，,]|(?<=[0-9])[,，](?=[0-9]))++")
 _INFORMATION_ITEMS = re.compile(r"依申请公开(?:政府)?信息(?:数|条数)")
 
 # -- what makes a prose candidate someone else's figure
-_HEADING = re.compile(r"^\s*#*\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
+_HEADING = re.compile(r"^\s*+#*+\s*+(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
 _DISCLOSURE_TOPIC = re.compile(r"公开")
 # Applications that are no disclosure requests: service halls, licensing, hotlines, petitions.
 _OTHER_APPLICATIONS = re.compile(r"服务中心|服务大厅|政务大厅|办事大厅|便民|审批|办件|许可|热线|12345|信访|窗口")
@@ -101,6 +102,7 @@ _STAT_ENUMERATION = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|
 _FIGURE_COLUMN = re.compile(r"历年累计|累计数?|本年度?数?|当年|数量|统计数|(?:19|20)\d{2}年度?")
 _CUMULATIVE_COLUMN = re.compile(r"累计|历年")
 _HEADER = re.compile(r"指标|计量单位|^单位$")
+_STAT_LINE_MAX = 200
 
 
 @dataclass
@@ -139,6 +141,8 @@ def _statistics_table(lines: list[str]) -> tuple[dict, list[str]]:
     found, problems = {}, []
     columns = None  # the header's figure columns: (index of the current-year one or None, how many)
     for line in lines:
+        if len(line) > _STAT_LINE_MAX:
+            continue  # prose, or garbage: a 统计表 row is short
         cells, positional = split_line(line)
         if not cells:
             continue
@@ -227,6 +231,8 @@ def _prose(text: str, year: int | None) -> tuple[dict, dict]:
             # What a part is about: its heading and its whole sentence ('…行政复议案件6件；未发生行政诉讼案件').
             context = section + whole
             for sentence in _SENTENCE.findall(whole):
+                if not _MAY_STATE.search(sentence):
+                    continue  # neither a figure nor a 'none'
                 for key in PATTERNS:
                     if key in found:
                         continue
