@@ -52,3 +52,20 @@ def test_a_notice_that_holds_the_report_is_a_report():
     record = parse_document(page("关于公布示范县民政局2017年政府信息公开工作年度报告的公告", body), "r.html").record
     assert record["is_report"] is True
     assert record["narrative"]["proactive_total"] == 230
+
+
+def test_stored_and_exported_with_is_report(tmp_path):
+    from corpus.export import reports_table
+    from govreports.crawl_commands import stored_records
+    from parsers import store
+
+    db = store.open_db(tmp_path / "corpus.db")
+    for name, data in (("notice.html", page("关于做好2023年政府信息公开工作年度报告编制发布工作的通知", NOTICE_BODY)),
+                       ("report.html", page("示范县民政局2022年政府信息公开工作年度报告（图片版）", "<p>详见附件。</p>"))):
+        store.save_report(db, parse_document(data, name), store.save_document(db, data, url=name))
+    assert dict(db.execute("SELECT source, is_report FROM reports").fetchall()) == {"notice.html": 0, "report.html": 1}
+    assert {source: record["is_report"] for source, record in stored_records(db).items()} == \
+        {"notice.html": False, "report.html": True}
+    exported = reports_table()
+    assert "is_report" in [column.name for column in exported.columns]
+    assert "r.is_report" in exported.sql
