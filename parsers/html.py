@@ -56,6 +56,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "em
 _CHROME_TAGS = ("header", "nav", "footer", "aside")
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WORD = re.compile(r"\w")
 _DIGITS = re.compile(r"\d+")
 _MARKUP = re.compile(
@@ -183,6 +184,9 @@ def looks_like_html(text: str) -> bool:
 
 def read_page(html: str) -> Page:
     """Body text, title and metadata of a report page; never raises."""
+    # Control characters go first (NUL as browsers ignore it: libxml2 would make '12\x00' a '12�'
+    # no one reads); lxml keeps the others in text it then refuses to set when chrome is dropped.
+    html = _CONTROL.sub("", html)
     if _SCRIPT_START.match(html):
         # A script, not a page (a portal's front end holding `let content = "<p>…"`): its strings are the page.
         markup = _markup_in_strings(html)
@@ -226,8 +230,7 @@ def _parse(html: str):
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         # Bytes with a fixed encoding: lxml rejects str holding an <?xml encoding?> line.
-        # NUL goes first, as browsers ignore it: libxml2 would make '12\x00' a '12�' no one reads.
-        root = etree.fromstring(html.replace("\x00", "").encode("utf-8", "replace"), parser)
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError):
         return None
     # A fatal error (nesting deeper than libxml2's limit) means text was cut off.
@@ -322,7 +325,7 @@ def _js_unescape(literal: str) -> str:
             return ""  # a line continuation
         return _JS_ESCAPED.get(char, char)
 
-    return _JS_ESCAPE.sub(replace, literal)
+    return _CONTROL.sub("", _JS_ESCAPE.sub(replace, literal))
 
 
 def _embedded_body(markup: str | None, body):

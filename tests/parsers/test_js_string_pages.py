@@ -63,3 +63,8 @@ def test_a_page_with_its_own_body_keeps_it_over_small_script_markup():
     page = read_page(markup)
     assert page.body_rule == "#zoom"
     assert "分享到微信" not in page.text
+
+
+def test_a_control_character_in_text_after_dropped_chrome_does_not_crash():
+    page = read_page('<html><body><div><div class="nav">首页</div>\x08span>欢迎<p>' + "正文内容" * 50 + "</p></div></body></html>")
+    assert "正文内容" in page.text and "\x08" not in page.text
