@@ -112,11 +112,13 @@ def reports_table() -> Table:
     columns = report_columns(LEAD) + [
         Column("encoding", "text", "编码", "the encoding the original bytes were decoded with"),
         Column("traditional", "boolean", "繁体", "true when the source was in Traditional characters and was converted"),
+        Column("is_report", "boolean", "是否年报",
+               "false for a page a 年报 column lists that is no annual report (a notice, a 自查报告, a list of reports)"),
         Column("problems", "list", "问题", "the report's own check failures and doubts, in words (a JSON list in "
                                          "CSV and SQLite)"),
         Column("text", "text", "正文", "the report's full text, Simplified, tables as `a | b |` rows"),
     ]
-    sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.problems, r.text\n{FROM_CURRENT}\n"
+    sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.is_report, r.problems, r.text\n{FROM_CURRENT}\n"
            "WHERE r.current = 1")
     return Table("reports", "one row per report (its current version), with region and full text", columns, sql,
                  "r.id")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from parsers.record import FIGURE_TABLES as TABLES
 
-COMPARED_KEYS = ("agency", "year", "published_on", "template", "active", "applications",
+COMPARED_KEYS = ("agency", "year", "published_on", "template", "is_report", "active", "applications",
                  "review_litigation", "narrative")
 
 
@@ -61,7 +61,8 @@ def stored_records(db, sources: set[str] | None = None) -> dict[str, dict]:
         if sources is not None and row["source"] not in sources:
             continue
         record = {key: row[key] for key in ("source", "title", "agency", "year", "published_on", "template", "encoding")}
-        record |= {"traditional": bool(row["traditional"]), "problems": json.loads(row["problems"])}
+        record |= {"traditional": bool(row["traditional"]), "problems": json.loads(row["problems"]),
+                   "is_report": row.get("is_report") != 0}
         record |= {table: {} for table in TABLES}
         records[row["source"]] = by_id[row["id"]] = record
     for cell in db["cells"].rows_where("value is not null"):
@@ -85,10 +86,12 @@ class Grade:
     left_out: dict[str, list[str]] = field(default_factory=dict)  # figures left out, each named in problems
     mismatched: dict[str, list[str]] = field(default_factory=dict)  # wrong numbers: parser bugs
     image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
+    not_reports: int = 0  # of the matched: pages that are no report, stored as such (is_report false)
     from_attachments: int = 0  # of the matched: figures read from a file the page links
 
 
 IMAGE_ONLY_PROBLEM = "image-only"
+NOT_A_REPORT_PROBLEM = "not an annual report"
 
 
 def _image_only_errors(record: dict, expected: dict) -> list[str]:
@@ -97,6 +100,14 @@ def _image_only_errors(record: dict, expected: dict) -> list[str]:
     wrong += [f"{table}: figures read from an image-only report" for table in TABLES if record.get(table)]
     if not any(IMAGE_ONLY_PROBLEM in problem for problem in record.get("problems", [])):
         wrong.append("problems: an image-only report not recorded as one")
+    return wrong
+
+
+def _not_a_report_errors(record: dict, expected: dict) -> list[str]:
+    """A page the column lists that is no report: is_report false, no figures, a problem saying what it is."""
+    wrong = wrong_values(record, expected)  # is_report and the empty figure tables
+    if not any(NOT_A_REPORT_PROBLEM in problem for problem in record.get("problems", [])):
+        wrong.append("problems: a page that is no report not recorded as one")
     return wrong
 
 
@@ -112,6 +123,12 @@ def grade(db, truth_path: Path) -> Grade:
         record = records.get(expected["url"])
         if record is None:
             result.missing.append(expected["url"])
+        elif expected.get("kind") == "not_a_report":
+            if wrong := _not_a_report_errors(record, expected):
+                result.mismatched[expected["url"]] = wrong
+            else:
+                result.matched += 1
+                result.not_reports += 1
         elif expected.get("kind") == "image_only":
             if wrong := _image_only_errors(record, expected):
                 result.mismatched[expected["url"]] = wrong

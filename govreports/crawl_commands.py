@@ -73,6 +73,9 @@ def _summary(db, run) -> None:
     if result.from_attachments or result.image_only:
         click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
                    f"{result.image_only} image-only (no figures expected, recorded as such)")
+    if result.not_reports:
+        click.echo(f"  of which {result.not_reports} pages listed in a 年报 column that are no report "
+                   "(a notice, a list of reports), stored with is_report false and no figures")
     if result.left_out:
         click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
     for url in result.missing[:5]:

@@ -56,6 +56,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "em
 _CHROME_TAGS = ("header", "nav", "footer", "aside")
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WORD = re.compile(r"\w")
 _DIGITS = re.compile(r"\d+")
 _MARKUP = re.compile(
@@ -183,9 +184,18 @@ def looks_like_html(text: str) -> bool:
 
 def read_page(html: str) -> Page:
     """Body text, title and metadata of a report page; never raises."""
+    # Control characters go first (NUL as browsers ignore it: libxml2 would make '12\x00' a '12�'
+    # no one reads); lxml keeps the others in text it then refuses to set when chrome is dropped.
+    html = _CONTROL.sub("", html)
+    if _SCRIPT_START.match(html):
+        # A script, not a page (a portal's front end holding `let content = "<p>…"`): its strings are the page.
+        markup = _markup_in_strings(html)
+        if markup:
+            html = f"<html><body>{markup}</body></html>"
     root = _parse(html) if html.count("<") <= MAX_TREE_TAGS else None
     if root is None:
         return _stripped_page(html)
+    embedded = _script_markup(root)
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     metadata = _meta_tags(root)
     metadata.update(_metadata_box(root))
@@ -196,6 +206,13 @@ def read_page(html: str) -> Page:
         _remove_chrome(root)
         body, rule = _scored_body(root)
     else:
+        _remove_chrome(body)
+    inner = _embedded_body(embedded, body)
+    if inner is not None:  # the page is a shell its script fills: the report is the script's
+        for key, value in _metadata_box(inner).items():
+            metadata.setdefault(key, value)
+        title = title or _title(inner, inner, None)
+        body, rule = inner, "script string"
         _remove_chrome(body)
     return Page(_with_title("\n".join(_lines(body)), title), title, metadata, rule)
 
@@ -213,8 +230,7 @@ def _parse(html: str):
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         # Bytes with a fixed encoding: lxml rejects str holding an <?xml encoding?> line.
-        # NUL goes first, as browsers ignore it: libxml2 would make '12\x00' a '12�' no one reads.
-        root = etree.fromstring(html.replace("\x00", "").encode("utf-8", "replace"), parser)
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError):
         return None
     # A fatal error (nesting deeper than libxml2's limit) means text was cut off.
@@ -268,6 +284,65 @@ def _closing(html: str, kind: str, start: int) -> int | None:
         return None if end < 0 else end + 3
     found = _FALLBACK_HIDDEN_END[kind].search(html, start)
     return found.end() if found else None
+
+
+# -- report HTML inside a JavaScript string ---------------------------------------------
+
+# A script's string literals and comments, in one left-to-right pass, so that quotes inside
+# a string or a comment never start another. Possessive and newline-bounded: linear.
+_JS_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*+"|\'(?:[^\'\\\n]|\\.)*+\'|`(?:[^`\\]|\\.)*+`'
+                       r"|//[^\n]*+|/\*(?:[^*]|\*(?!/))*+(?:\*/)?", re.S)
+_JS_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|\r?\n|(.))", re.S)
+_JS_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", "v": "", "0": ""}
+_MARKUP_IN_STRING = re.compile(r"<(?:p|table|div|span|tr|td|br|h[1-6]|section|font|strong)\b", re.I)
+# A document that starts as JavaScript does, not as markup or text.
+_SCRIPT_START = re.compile(r"[\ufeff\s]*+(?://|/\*|(?:let|var|const|function|export|import)\b|\(function|\$\(|window\.|document\.)")
+_EMBEDDED_MIN_TEXT = 100  # characters of text: a share button's markup is no report
+
+
+def _script_markup(root) -> str | None:
+    """The HTML that the page's scripts hold in string literals (`let content = "<p>…"`),
+    unescaped and joined in order, or None when they hold none."""
+    return "".join(filter(None, (_markup_in_strings(script.text or "") for script in root.iter("script")))) or None
+
+
+def _markup_in_strings(source: str) -> str | None:
+    """The string literals of JavaScript source that hold HTML, unescaped and joined in order."""
+    parts = []
+    for token in _JS_TOKEN.finditer(source):
+        literal = token.group()
+        if literal[0] in "\"'`" and _MARKUP_IN_STRING.search(literal):
+            parts.append(_js_unescape(literal[1:-1]))
+    return "".join(parts) or None
+
+
+def _js_unescape(literal: str) -> str:
+    def replace(match):
+        code, byte, char = match.groups()
+        if code or byte:
+            return chr(int(code or byte, 16))
+        if char is None:
+            return ""  # a line continuation
+        return _JS_ESCAPED.get(char, char)
+
+    return _CONTROL.sub("", _JS_ESCAPE.sub(replace, literal))
+
+
+def _embedded_body(markup: str | None, body):
+    """The parsed markup of a script string, when it holds more of the report than the page."""
+    if not markup:
+        return None
+    inner = _parse(f"<html><body>{markup}</body></html>")
+    if inner is None:
+        return None
+    etree.strip_elements(inner, *_DROP_TAGS, with_tail=False)
+    inner = inner.find("body")
+    if inner is None:
+        return None
+    text = _compact(_text_of(inner))
+    if len(text) < _EMBEDDED_MIN_TEXT or len(text) <= len(_compact(_text_of(body))):
+        return None
+    return inner
 
 
 # -- body -----------------------------------------------------------------------------

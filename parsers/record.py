@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import convert, filetype, html, office, pdf, templates as T
 from .decode import decode
+from .kind import not_a_report
 from .metadata import read_metadata
 from .narrative import read_narrative
 from .tables import Cell, read_tables
@@ -19,7 +20,7 @@ from .validate import check_record
 
 RECORD_KEYS = ["source", "title", "agency", "year", "published_on", "template", "traditional",
                "encoding", "active", "applications", "review_litigation", "narrative", "problems",
-               "figures_from", "inferred"]
+               "is_report", "figures_from", "inferred"]
 FIGURE_TABLES = ("active", "applications", "review_litigation", "narrative")
 METADATA_KEYS = ("title", "agency", "year", "published_on")
 # Larger files are not read: a text report is a few MB, and the PDF and Office readers
@@ -74,7 +75,10 @@ def parse_extracted(extracted: Extracted, *, source: str, encoding: str, problem
     """The report's figures, metadata and checks, from its clean text."""
     meta = read_metadata(extracted.text, extracted.title, extracted.metadata)
     tables = read_tables(extracted.text, meta.year)
-    prose = read_narrative(extracted.text)
+    what = not_a_report(meta.title, extracted.text, tables.found)
+    if what:
+        return _not_a_report(extracted, meta, what, source=source, encoding=encoding, problems=problems)
+    prose = read_narrative(extracted.text, meta.year)
     template = _template(tables, meta.year)
     record = {
         "source": source,
@@ -88,18 +92,35 @@ def parse_extracted(extracted: Extracted, *, source: str, encoding: str, problem
         "active": tables.active,
         "applications": tables.applications,
         "review_litigation": tables.review_litigation,
-        "narrative": prose if template == T.PRE_2019 else {},
+        "narrative": prose.figures if template == T.PRE_2019 else {},
         "problems": [],
+        "is_report": True,
         "figures_from": None,
         "inferred": tables.inferred,
     }
-    found_problems = [*problems, *tables.problems, *check_record(record, tables.found, prose)]
+    found_problems = [*problems, *tables.problems, *check_record(record, tables.found, prose.figures)]
+    if template == T.PRE_2019:
+        found_problems += prose.problems
     found_problems += _template_doubts(template, meta.year)
     record["problems"] = list(dict.fromkeys(found_problems))
     record["figures_from"] = source if _figures(record) else None
     cells = list(tables.cells)
     cells += [Cell("narrative", key, "value", value, str(value)) for key, value in record["narrative"].items()]
     return Parsed(record, extracted.text, cells, report_key(meta.agency, meta.year, source))
+
+
+def _not_a_report(extracted: Extracted, meta, what: str, *, source: str, encoding: str, problems) -> Parsed:
+    """A page the column lists that is no report: its metadata and what it is, no figures.
+    Its agency is the publisher its page names, if any: the body before the year in a
+    notice's title is no reporting body ('关于做好2023年…的通知')."""
+    record = {
+        "source": source, "title": meta.title, "agency": extracted.metadata.get("publisher"), "year": meta.year,
+        "published_on": meta.published_on, "template": T.UNKNOWN, "traditional": extracted.traditional,
+        "encoding": encoding, "active": {}, "applications": {}, "review_litigation": {}, "narrative": {},
+        "problems": list(dict.fromkeys([*problems, what])), "is_report": False, "figures_from": None, "inferred": [],
+    }
+    # Never the key of a report: a notice must not become a version of the report it announces.
+    return Parsed(record, extracted.text, [], report_key(None, None, source))
 
 
 def parse_document(data: bytes, source: str, *, http_charset: str | None = None) -> Parsed:

@@ -406,15 +406,15 @@ CASES = [
     Case("a Markdown rule with 10^6 spaces", lambda: "|--" + " " * 10**6 + "x", cells.split_line,
          returns(tuple)),
     Case("prose of 10^6 digits", lambda: "1" * 10**6, narrative.read_narrative,
-         lambda found: f"read {found}" if found else None),
+         lambda found: f"read {found.figures}" if found.figures else None),
     Case("prose of 10^6 '1,'", lambda: "1," * 10**6, narrative.read_narrative,
-         lambda found: f"read {found}" if found else None),
+         lambda found: f"read {found.figures}" if found.figures else None),
     Case("a clause of 10^6 characters without a comma", lambda: "收到申请" + "啊" * 10**6,
-         narrative.read_narrative, returns(dict)),
+         narrative.read_narrative, returns(narrative.Narrative)),
     Case("10^5 prose lines without a full stop", lambda: ("主动公开政府信息情况说明" * 3 + "\n") * 10**5,
-         narrative.read_narrative, returns(dict)),
+         narrative.read_narrative, returns(narrative.Narrative)),
     Case("'主动公开信息' 10^5 times without a figure", lambda: "主动公开信息" * 10**5,
-         narrative.read_narrative, returns(dict)),
+         narrative.read_narrative, returns(narrative.Narrative)),
     Case("pinyin stripper: '中' and 10^6 '('", lambda: "中" + "(" * 10**6, convert.clean, returns(convert.Converted)),
     Case("pinyin stripper: 10^5 annotations", lambda: "中(zhōng)" * 10**5 + "x", convert.clean,
          lambda converted: None if "zhōng" not in converted.text else "annotations kept"),
@@ -448,7 +448,7 @@ CASES = [
 
 # ---- every regular expression --------------------------------------------------------
 
-PARSER_MODULES = ("cells", "convert", "decode", "filetype", "html", "metadata", "narrative", "office",
+PARSER_MODULES = ("cells", "convert", "decode", "filetype", "html", "kind", "metadata", "narrative", "office",
                   "pdf", "tables", "templates")
 # How parsers/ applies a regex, where not by search/sub/findall on text of any length:
 # (method, what the text is first cut to). Unlisted patterns are probed with search().
@@ -467,6 +467,10 @@ REGEX_USES = {
     "html._TITLE_SPLIT": ("split", lambda text: " ".join(text.split())),  # titles are collapsed first
     "html._LABEL_COLON": ("finditer", lambda text: " ".join(text.split())),  # on collapsed lines
     "metadata._PERIOD": ("search", lambda text: text[:5000]),  # the first 5,000 characters
+    "metadata._YEAR_FIRST": ("match", None),
+    "metadata._REPORT_WORDS": ("match", None),
+    "html._SCRIPT_START": ("match", None),
+    "narrative._HEADING": ("match", None),
     "office._CODE_PAGE": ("search", lambda text: text[:4096]),  # search(data, 0, 4096)
     "pdf._PAGE_NUMBER_MARKS": ("fullmatch", lambda text: text[:40]),  # running lines are short
     "tables._PAGE_NUMBER": ("match", None),

@@ -130,7 +130,7 @@ def report_truth(seed: int, index: int, years: range) -> dict:
         "published_on": _publication_date(rng, year, level in GOVERNMENT_LEVELS, template).isoformat(),
         "template": template, "traditional": False, "encoding": "utf-8",
         "active": {}, "applications": {}, "review_litigation": {}, "narrative": {}, "problems": [],
-        "region": place["province"], "blank_cells": [], "inconsistent": None, "inferred": [],
+        "is_report": True, "region": place["province"], "blank_cells": [], "inconsistent": None, "inferred": [],
     }
     variant = {"subtotal_rows": False, "subtotal_column": False, "units": False, "thousands": False,
                "fullwidth_digits": False, "inconsistent": False, "blank": False, "glued": [],

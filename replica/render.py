@@ -12,6 +12,7 @@ of the truth and a seed: a failing parse can be replayed from those two values a
 """
 import datetime
 import html
+import json
 import random
 from functools import partial
 from typing import NamedTuple
@@ -452,18 +453,70 @@ def _pre2019_blocks(truth: dict, rng: random.Random, facts: dict) -> list[tuple]
     }
     received_text = rng.choice(_RECEIVED if received else _NONE_RECEIVED).format(**facts)
     cases_text = rng.choice(_CASES[bool(narrative["reviews"]), bool(narrative["lawsuits"])]).format(**facts)
+    overview_text = rng.choice(_PRE2019_OVERVIEW).format(**facts)
+    proactive_text = rng.choice(_PROACTIVE).format(**facts)
+    # Traps and the 统计表 come from a stream of their own: the draws above stay as they were.
+    extras = random.Random(f"pre2019|{truth['title']}")
+    traps = extras.random() < 0.6
+    overview_blocks = [("paragraph", overview_text)]
+    if traps:
+        overview_blocks, proactive_text = _pre2019_traps(truth, extras, facts, overview_text, proactive_text)
     overview, active, requests, cases, problems, other = PRE2019_HEADINGS
+    table = [("paragraph", "附件：政府信息公开情况统计表"), ("table", statistics_table(truth, extras))] \
+        if extras.random() < 0.5 else []
     return [
         ("paragraph", rng.choice(_PRE2019_INTRO).format(**facts)),
-        ("heading", overview), ("paragraph", rng.choice(_PRE2019_OVERVIEW).format(**facts)),
-        ("heading", active), ("paragraph", rng.choice(_PROACTIVE).format(**facts)),
+        ("heading", overview), *overview_blocks,
+        ("heading", active), ("paragraph", proactive_text),
         ("heading", requests), ("paragraph", received_text),
         ("heading", cases), ("paragraph", cases_text),
         ("heading", problems), ("paragraph", rng.choice(_PROBLEMS).format(**facts)),
         ("paragraph", rng.choice(_IMPROVEMENTS).format(**facts)),
         ("heading", other), ("paragraph", rng.choice(_OTHER_MATTERS["pre2019"]).format(**facts)),
+        *table,
         *_signature(truth),
     ]
+
+
+def _pre2019_traps(truth: dict, rng: random.Random, facts: dict, overview: str, proactive: str) -> tuple:
+    """Figures in the prose that are not the narrative's, as real pre-2019 reports print them:
+    a service hall's 共受理申请N件, a 行政复议 count of no disclosure matter, last year's
+    主动公开 figure in a comparison, and a cumulative 截至…累计 figure."""
+    figure = partial(format_figure, variant=truth["variant"])
+    year, proactive_total = truth["year"], truth["narrative"]["proactive_total"]
+    place = truth["variant"]["portal"]["name"].removesuffix("人民政府")
+    hall = rng.randint(20000, 200000)
+    overview_blocks = [
+        ("paragraph", f"{overview}{year}年，{place}政务服务中心共受理申请{figure(hall)}件，"
+                      f"办结{figure(hall - rng.randint(10, 900))}件，按时办结率100%。"),
+        ("paragraph", f"{year}年，{place}司法局全年办理行政复议案件{figure(rng.randint(7, 90))}件。"),
+    ]
+    earlier = max(1, proactive_total - rng.randint(1, max(2, proactive_total // 3)))
+    cumulative = proactive_total + rng.randint(500, 20000)
+    proactive = (f"在{year - 1}年主动公开政府信息{figure(earlier)}条的基础上，{facts['we']}进一步拓宽公开渠道。"
+                 f"{proactive}截至{year}年底，{facts['we']}累计主动公开政府信息{figure(cumulative)}条。")
+    return overview_blocks, proactive
+
+
+def statistics_table(truth: dict, rng: random.Random) -> Table:
+    """The old 政府信息公开情况统计表: 指标名称 | 计量单位 | 本年度 | 历年累计, the narrative in 本年度."""
+    variant, narrative = truth["variant"], truth["narrative"]
+
+    def row(label: str, unit: str, value: int) -> list:
+        return [Cell(label), Cell(unit), Cell(format_figure(value, variant), figure=True),
+                Cell(format_figure(value + rng.randint(value + 1, 10 * value + 20), variant), figure=True)]
+
+    proactive = narrative["proactive_total"]
+    return Table(4, [
+        [Cell("指标名称"), Cell("计量单位"), Cell("本年度"), Cell("历年累计")],
+        [Cell("一、主动公开情况", colspan=4)],
+        row("主动公开政府信息数", "条", proactive),
+        row("其中：主动公开规范性文件数", "条", rng.randint(0, max(0, proactive // 10))),
+        [Cell("二、依申请公开情况", colspan=4)],
+        row("受理政府信息公开申请总数", "件", narrative["applications_received"]),
+        row("三、行政复议数", "件", narrative["reviews"]),
+        row("四、行政诉讼数", "件", narrative["lawsuits"]),
+    ])
 
 
 def _split(rng: random.Random, total: int, parts: int) -> list[int]:
@@ -473,8 +526,23 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
 
 
 def _signature(truth: dict) -> list[tuple]:
+    """The agency, then the date; one report in four writes it in Chinese numerals (二〇二〇年一月十日)."""
     year, month, day = (int(part) for part in truth["published_on"].split("-"))
-    return [("paragraph", truth["agency"]), ("paragraph", f"{year}年{month}月{day}日")]
+    date = f"{year}年{month}月{day}日"
+    if random.Random(f"signature|{truth['title']}").random() < 0.25:
+        date = f"{''.join(_CHINESE_DIGITS[int(d)] for d in str(year))}年{_chinese_count(month)}月{_chinese_count(day)}日"
+    return [("paragraph", truth["agency"]), ("paragraph", date)]
+
+
+_CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def _chinese_count(number: int) -> str:
+    """1-31 as written in dates: 十, 十二, 二十, 三十一."""
+    tens, units = divmod(number, 10)
+    if not tens:
+        return _CHINESE_DIGITS[units]
+    return ("" if tens == 1 else _CHINESE_DIGITS[tens]) + "十" + (_CHINESE_DIGITS[units] if units else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,10 +561,12 @@ _CONTAINERS = {
 _METADATA_LABELS = ("索引号", "主题分类", "发布机构", "成文日期", "文号", "发布日期")
 
 
-def render_html(truth: dict, *, style: str, seed: int = 0) -> str:
+def render_html(truth: dict, *, style: str, seed: int = 0, in_script: bool = False) -> str:
     """A detail page as the portal serves it: chrome, 公开目录 box, Word-pasted body.
 
     Declares gb2312 when `truth['encoding']` is gb18030 (the caller encodes), as GBK sites do.
+    With `in_script` the body is no markup of the page but a JavaScript string a script puts
+    into an empty container (`let content = "<p style=\\"…\\">…"`), as some portals serve it.
     """
     if style not in _CONTAINERS:
         raise ValueError(f"unknown style {style!r}; expected one of {HTML_STYLES}")
@@ -519,18 +589,25 @@ def render_html(truth: dict, *, style: str, seed: int = 0) -> str:
         else:
             body.append('<p style="text-indent:2em;line-height:1.75">'
                         + _PROSE_SPAN.format(html.escape(payload)) + "</p>")
+    short_title = truth["title"][:20] + "…"
+    # Some portals give the title only as a labelled field atop the body, and a <title> they cut short.
+    labelled = style != "trs" and random.Random(f"labelled|{style}|{seed}|{truth['title']}").random() < 0.15
+    if labelled:
+        body.insert(0, f"<p>标题：{title}</p><p>来源：{html.escape(truth['agency'])}</p>")
     content = _CONTAINERS[style].format(body="\n".join(body) + "\n")
+    if in_script:
+        content = _in_script(content)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset={charset}">
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
-<title>{title}_{site}</title>
+<title>{html.escape(short_title) if labelled else title}_{site}</title>
 <meta name="SiteName" content="{site}">
 <meta name="SiteDomain" content="{portal['domain']}">
 <meta name="SiteIDCode" content="{portal['site_code']}">
 <meta name="ColumnName" content="政府信息公开年报">
-<meta name="ArticleTitle" content="{title}">
+{"" if labelled else f'<meta name="ArticleTitle" content="{title}">'}
 <meta name="PubDate" content="{pub_time}">
 <meta name="ContentSource" content="{html.escape(truth['agency'])}">
 <link rel="stylesheet" href="/css/common.css">
@@ -553,7 +630,7 @@ var _hmt = _hmt || [];
 <div class="main">
 <div class="position">当前位置：<a href="/">首页</a> {arrow} <a href="/zwgk/">政务公开</a> {arrow} <a href="/zwgk/ndbg/">政府信息公开年报</a></div>
 {_metadata_box(truth, rng)}
-<div class="article-title"><h2>{title}</h2></div>
+{"" if labelled else f'<div class="article-title"><h2>{title}</h2></div>'}
 <div class="article-info">发布时间：{pub_time}　来源：{html.escape(truth['agency'])}　浏览次数：{rng.randint(12, 9000)}
   　字体：[<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> <a href="javascript:doZoom(14)">小</a>]</div>
 {content}
@@ -576,6 +653,14 @@ $(".share a").on("click", function () {{ window.open("/share?url=" + encodeURICo
 </body>
 </html>
 """
+
+
+def _in_script(content: str) -> str:
+    """The body as a JavaScript string literal: quotes and newlines escaped, `</` as `<\\/`."""
+    literal = json.dumps(content, ensure_ascii=False).replace("</", "<\\/")
+    return ('<div id="article-content"></div>\n<script type="text/javascript">\n'
+            f"let content = {literal};\n"
+            'document.getElementById("article-content").innerHTML = content;\n</script>')
 
 
 def _metadata_box(truth: dict, rng: random.Random) -> str:
@@ -636,6 +721,10 @@ def render_text(truth: dict, *, layout: str, seed: int = 0) -> str:
     pdf_like = layout in ("pdf_text", "glued", "pdf_layout")
     lines = [("# " if markdown else "") + truth["title"], f"发布日期：{truth['published_on']}",
              f"来源：{truth['agency']}"] + ([""] if markdown else [])
+    # Dumps of a portal's 公开目录 box keep its field labels (标题：, 发布机构：): a stream of
+    # their own, so that the draws below stay as they were.
+    if not markdown and random.Random(f"labels|{layout}|{seed}|{truth['title']}").random() < 0.3:
+        lines[0], lines[2] = f"标题：{truth['title']}", f"发布机构：{truth['agency']}"
     page = 1
     for kind, payload in report_blocks(truth, rng):
         if kind == "table":

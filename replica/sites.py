@@ -41,6 +41,7 @@ SEEDS_DIR = Path(__file__).with_name("seeds")
 TRS_COLUMN, TRS_PAGE_SIZE = "/xxgk/ndbg", 12
 HANWEB_COLUMN_ID, HANWEB_UNIT_ID, HANWEB_EMBEDDED, HANWEB_PER_PAGE = 1234, "423656", 45, 15
 HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
+HANWEB_SCRIPT_EVERY = 9  # one report page in this many is an empty shell its script fills (let content = "…")
 HANWEB_DOWNLOAD = "/module/download/downfile.jsp"
 GENERIC_COLUMN, GENERIC_PAGE_SIZE = "/ndbg", 15
 GENERIC_FILES, GENERIC_OLD_FILES = "/ndbg/files", "/uploadfile"
@@ -424,9 +425,10 @@ def build_hanweb(site: HanwebSite, reports: list[Published], seed: int, round_ti
     for report in reports:
         path = hanweb_path(seed, report)
         truth = {**report.truth, "encoding": "utf-8"}
-        site.pages[path] = Page(render_html(truth, style="hanweb", seed=seed * 10_000 + report.index).encode(),
-                                last_modified=report.last_modified, etag_salt=report.etag_salt)
-        truths.append(truth_line(site, path, report, "utf-8", "html:hanweb"))
+        in_script = report.slot % HANWEB_SCRIPT_EVERY == HANWEB_SCRIPT_EVERY - 1
+        markup = render_html(truth, style="hanweb", seed=seed * 10_000 + report.index, in_script=in_script)
+        site.pages[path] = Page(markup.encode(), last_modified=report.last_modified, etag_salt=report.etag_salt)
+        truths.append(truth_line(site, path, report, "utf-8", "html:hanweb:script" if in_script else "html:hanweb"))
         rows.append((truth["published_on"], path, truth["title"]))
     for item in filed:
         path, line = hanweb_filed(site, item, seed)
@@ -571,6 +573,15 @@ def build_generic(site: Site, reports: list[Published], seed: int, round_time: d
                                 last_modified=cst_midnight(date or "2024-04-01"))
         truths.append({"url": site.url(path), "site": site.key, "seed_file": seed_file.name, "kind": "seed"})
         rows.append((date, path, title))
+    for title, link_text, date, path, markup in not_reports(reports):
+        site.pages[path] = Page(markup.encode(), last_modified=cst_midnight(date))
+        url = site.url(path)
+        truths.append({"url": url, "source": url, "site": site.key, "kind": "not_a_report",
+                       "rendered_as": "html:generic:not_a_report", "title": title, "agency": None,
+                       "year": int(re.search(r"(\d{4})年", title).group(1)), "published_on": date,
+                       "template": "unknown", "traditional": False, "encoding": "utf-8", "is_report": False,
+                       "active": {}, "applications": {}, "review_litigation": {}, "narrative": {}, "problems": []})
+        rows.append((date, path, link_text))
     title, date, path = GENERIC_SOFT_404
     site.pages[path] = Page(SOFT_404.encode())
     rows.append((date, path, title))
@@ -584,6 +595,35 @@ def build_generic(site: Site, reports: list[Published], seed: int, round_time: d
     site.pages["/robots.txt"] = Page(ROBOTS.encode(), "text/plain")
     site.pages["/search/"] = search_page("utf-8", "utf-8")
     return truths
+
+
+def not_reports(reports: list[Published]) -> list[tuple[str, str, str, str, str]]:
+    """Pages the column lists that are no annual report, as (title, link text, date, path, markup):
+    a page listing the departments' reports under a report-like title, and a notice about the
+    reports whose link text the column cut short ("…"), so that a crawler cannot tell it by its link."""
+    departments = sorted({report.truth["agency"] for report in reports})[:5] or ["示范县民政局"]
+    year = 2018
+    listing_title = f"示范县各部门{year}年政府信息公开工作年度报告"
+    items = "".join(f"<p>{html.escape(agency)}{year}年政府信息公开工作年度报告</p>" for agency in departments)
+    if len(departments) < 3:
+        items += "".join(f"<p>示范县{name}{year}年政府信息公开工作年度报告</p>" for name in ("水利局", "统计局", "审计局"))
+    listing = simple_notice(listing_title, f"<p>现将示范县各部门{year}年政府信息公开工作年度报告汇总如下：</p>{items}",
+                            f"{year + 1}-04-02")
+    notice_title = "关于做好2023年政府信息公开工作年度报告编制发布工作的通知"
+    notice = simple_notice(notice_title, "<p>各乡镇人民政府、县直各单位：</p><p>为做好2023年政府信息公开工作年度报告"
+                           "编制发布工作，现将有关事项通知如下：请各单位于2024年1月31日前完成本机关年度报告的编制和发布。</p>"
+                           "<p>示范县人民政府办公室</p><p>2023年12月22日</p>", "2023-12-22")
+    return [(listing_title, listing_title, f"{year + 1}-04-02", f"{GENERIC_COLUMN}/{year + 1}-04/02/content_88001.shtml",
+             listing),
+            (notice_title, short_title(notice_title, 27), "2023-12-22", f"{GENERIC_COLUMN}/2023-12/22/content_88002.shtml",
+             notice)]
+
+
+def simple_notice(title: str, body: str, date: str) -> str:
+    return (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+            f"<title>{html.escape(title)}</title></head><body>"
+            f'<div class="article-title"><h2>{html.escape(title)}</h2></div>'
+            f'<div class="article-info">发布时间：{date}</div><div class="article">{body}</div></body></html>')
 
 
 def generic_listing_path(number: int) -> str:

@@ -69,6 +69,7 @@ LATER_COLUMNS = {
     "reports": {
         "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
         "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
+        "is_report": int,  # 0 for a page a 年报 column lists that is no annual report (a notice, a list)
     },
 }
 
@@ -188,7 +189,7 @@ def save_report(db, parsed, document_sha256: str) -> str:
         "traditional": int(record["traditional"]), "encoding": record["encoding"],
         "problems": json.dumps(record["problems"], ensure_ascii=False),
         "problem_count": len(record["problems"]), "text": parsed.text, "record_sha256": digest,
-        "figures_from": record.get("figures_from"),
+        "figures_from": record.get("figures_from"), "is_report": int(record.get("is_report", True)),
         "current": 1, "parsed_at": now(), "parser_version": PARSER_VERSION,
     }
     with db.atomic():

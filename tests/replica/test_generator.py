@@ -17,7 +17,7 @@ from replica.render import APPLICANT_COLUMNS, CLOSING_ROWS, OUTCOME_ROWS, RECEIP
 
 TRUTH_KEYS = {"title", "agency", "year", "published_on", "template", "traditional", "encoding", "active",
               "applications", "review_litigation", "narrative", "problems", "region", "variant",
-              "blank_cells", "inconsistent", "inferred"}
+              "blank_cells", "inconsistent", "inferred", "is_report"}
 COLUMNS = APPLICANT_COLUMNS + ("total",)
 TRUTHS = generate(2024, 600)
 
@@ -316,9 +316,11 @@ def test_html_chrome_and_metadata_box(style):
     for truth in SHOWCASE:
         page = render_html(truth, style=style, seed=len(layouts))
         for needle in ("当前位置", "首页", "政务公开", "政府信息公开年报", "主办单位", "网站标识码", "ICP备",
-                       "<script", "繁體版", "分享到", "打印本页", 'name="ArticleTitle"', 'name="PubDate"',
+                       "<script", "繁體版", "分享到", "打印本页", 'name="PubDate"',
                        'name="ContentSource"', 'name="SiteName"'):
             assert needle in page, needle
+        # The title as <meta name="ArticleTitle">, or only as a labelled field atop the body.
+        assert 'name="ArticleTitle"' in page or f"<p>标题：{html.escape(truth['title'])}</p>" in page
         text = re.sub(r"[\s\u3000\xa0]", "", html.unescape(re.sub(r"<[^>]+>", "", page)))
         assert "当前位置：首页>政务公开>政府信息公开年报" in text
         assert f"发布机构：{truth['agency']}" in text and f"发布日期：{truth['published_on']}" in text
@@ -486,3 +488,20 @@ def test_corpus_streams_and_matches_generate():
         kinds.add(truth["encoding"])
     assert {"trs.html", "hanweb.html", "generic.html", "utf-8", "gb18030"} <= kinds
     assert len([k for k in kinds if k.endswith(".txt")]) >= 5
+
+
+def test_some_pages_give_the_title_only_as_a_labelled_field_and_a_cut_title_tag():
+    labelled = [(truth, page) for index, truth in enumerate(TRUTHS[:200])
+                for page in [render_html(truth, style="generic", seed=index)] if "<p>标题：" in page]
+    assert labelled
+    for truth, page in labelled:
+        assert 'name="ArticleTitle"' not in page
+        assert f"<title>{html.escape(truth['title'][:20])}…_" in page
+        assert f"<p>标题：{html.escape(truth['title'])}</p><p>来源：{html.escape(truth['agency'])}</p>" in page
+    assert all("<p>标题：" not in render_html(truth, style="trs", seed=index) for index, truth in enumerate(TRUTHS[:50]))
+
+
+def test_some_signatures_are_dated_in_chinese_numerals():
+    dated = [render_text(truth, layout="pipe", seed=0).splitlines()[-1] for truth in TRUTHS[:80]]
+    assert any(re.fullmatch(r"[〇一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日", d) for d in dated)
+    assert any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", d) for d in dated)
