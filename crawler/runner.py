@@ -24,10 +24,11 @@ UNTHROTTLED = {**LOCAL, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_
 
 
 def replica_columns(sites: list[dict]) -> dict[str, list[str]]:
-    """GOVREPORTS_COLUMNS for a running replica, from `Replica.sites`."""
+    """GOVREPORTS_COLUMNS for a running replica, from `Replica.sites`: every 年报 column of each
+    site (its sub-columns too, when it has them)."""
     columns: dict[str, list[str]] = {}
     for site in sites:
-        columns.setdefault(site["key"], []).append(site["column_url"])
+        columns.setdefault(site["key"], []).extend(site.get("columns") or [site["column_url"]])
     return columns
 
 

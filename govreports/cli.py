@@ -2,6 +2,7 @@
 import click
 
 from govreports.crawl_commands import COMMANDS as CRAWL_COMMANDS
+from govreports.discover_command import COMMANDS as DISCOVER_COMMANDS
 from govreports.parse_command import parse
 
 
@@ -12,7 +13,7 @@ def main():
 
 
 main.add_command(parse)
-for command in CRAWL_COMMANDS:
+for command in CRAWL_COMMANDS + DISCOVER_COMMANDS:
     main.add_command(command)
 
 from govreports.corpus_commands import COMMANDS as CORPUS_COMMANDS

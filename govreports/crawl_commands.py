@@ -22,6 +22,8 @@ import click
 
 from crawler import lock, registry
 from crawler.runner import LOCAL, replica_columns, run_crawl
+from crawler import discover as discovery
+from govreports.discover_command import checked_url, columns_for_crawl, discover_replica, echo_agency_levels
 from govreports.truth import differences, wrong_values
 from parsers import store
 from parsers.decode import charset_from_content_type
@@ -178,6 +180,7 @@ class ReplicaCrawl:
     truth_path: Path
     log_file: Path
     generation: int = 1
+    discovered: dict | None = None  # by site key, what discovery from its homepage found
 
     @property
     def row(self) -> dict | None:
@@ -206,20 +209,26 @@ def previous_attachments(out_dir: Path) -> bool | None:
 
 def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
                   generation: int = 1, port: int = 0, lock_fd: int | None = None,
-                  attachments: bool = False, faults: dict | None = None) -> ReplicaCrawl:
+                  attachments: bool = False, faults: dict | None = None, discover: bool = False) -> ReplicaCrawl:
     """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
-    `attachments`, `faults`: as replica.server.Replica takes them."""
+    `attachments`, `faults`: as replica.server.Replica takes them. With `discover`, the portal has
+    its sub-columns, and the crawl starts from the homepages: the columns it crawls are those
+    discovery finds there."""
     from replica.server import Replica
 
     out_dir = Path(out_dir)
     log_file = out_dir / f"crawl-gen{generation}.log"
     with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation, attachments=attachments,
-                 faults=faults) as replica:
+                 faults=faults, subcolumns=discover) as replica:
         started = time.monotonic()
-        result = run_crawl(db=db, columns=replica_columns(replica.sites), settings={**LOCAL, **(settings or {})},
+        columns, discovered = replica_columns(replica.sites), None
+        if discover:
+            columns, discovered = discover_replica(replica.sites, {**LOCAL, **(settings or {})})
+        result = run_crawl(db=db, columns=columns, settings={**LOCAL, **(settings or {})},
                            log_file=log_file, lock_fd=lock_fd)
         seconds = time.monotonic() - started
-    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation)
+    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation,
+                        discovered)
 
 
 def run_counts(row: dict) -> str:
@@ -251,6 +260,7 @@ def _summary(db, run: ReplicaCrawl) -> None:
     for year in years:
         click.echo(f"{year or '?':<9}" + "".join(f"{per_site[key][year]:>18}" for key in keys))
     click.echo("total    " + "".join(f"{sum(per_site[key].values()):>18}" for key in keys))
+    echo_agency_levels(reports, lambda row: site_of[urlsplit(row["source"]).netloc], keys)
 
     problems = Counter(problem.split(":")[0] for row in reports for problem in json.loads(row["problems"]))
     with_problems = sum(1 for row in reports if row["problem_count"])
@@ -312,7 +322,8 @@ def _attachments_summary(db, reports: list[dict]) -> None:
 
 @click.command(epilog=EXIT_CODES)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
-@click.option("--url", help="A 年报 column in no registry; its CMS family is recognised from the page.")
+@click.option("--url", help="A 年报 column in no registry (its CMS family is recognised from the page), or a "
+                             "homepage or section page, from which its 年报 columns are discovered first.")
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
 @click.option("--year", type=int, help="Only reports whose listed title names this year.")
 @click.option("--since", type=int, help="Only reports whose listed title names this year or a later one.")
@@ -324,7 +335,10 @@ def _attachments_summary(db, reports: list[dict]) -> None:
                    "and push the fetched pages there for `govreports ingest` (docs/distributed.md).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=3 (see crawler/settings.py).")
-def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
+@click.option("--allow-private", is_flag=True,
+              help="With --url: the host may be a loopback or private address, or a name resolving to one "
+                   "(localhost): your own local mirror of a portal.")
+def crawl(site, url, db, year, since, log_dir, redis_url, overrides, allow_private):
     """Crawl the registry's portals (crawler/sites.toml) politely into the database.
 
     Safe to schedule (docs/scheduling.md): one run at a time per database, a log file per run,
@@ -336,7 +350,9 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
     if any("=" not in override for override in overrides):
         raise click.UsageError("--set takes NAME=VALUE")
     settings = dict(override.split("=", 1) for override in overrides)
-    if not url:
+    if url:
+        url = checked_url(url)
+    else:
         try:
             columns = json.loads(settings.get("GOVREPORTS_COLUMNS", "{}"))
             sites = registry.select(registry.load(settings.get("GOVREPORTS_SITES")), site, columns)
@@ -356,8 +372,11 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
             click.echo(f"govreports: cannot write the run's log in {error.filename}: {error.strerror or error}. "
                        f"Not starting; exit {EXIT_STORAGE}.", err=True)
             sys.exit(EXIT_STORAGE)
+        if url and not redis_url:  # a homepage or a section page: its 年报 columns first
+            url = " ".join(columns_for_crawl(url, allow_private=allow_private, settings=settings))
         result = run_crawl(db=db, site=site, url=url, year=year, since=since, settings=settings,
-                           log_file=log_file, lock_fd=fd)
+                           log_file=log_file, lock_fd=fd,
+                           spider_args={"allow_private": 1} if allow_private else None)
     row = run_row(log_file)
     if row and row.get("storage_error"):
         click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
@@ -388,7 +407,8 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides):
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 in --out did].")
 def demo(db, out_dir, seed, generation, port, attachments):
-    """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
+    """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
+    and grade the result against its truth."""
     if attachments is None:  # round 2 is the same portal as round 1 was
         attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
     click.echo(f"Starting the replica portal (publication round {generation}"
@@ -400,11 +420,17 @@ def demo(db, out_dir, seed, generation, port, attachments):
     with locked(db) as fd:
         try:
             run = crawl_replica(db, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd, attachments=attachments)
+                                lock_fd=fd, attachments=attachments, discover=True)
         except OSError as error:
             raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
+    click.echo("Discovered from each homepage:")
     for site in run.sites:
-        click.echo(f"  {site['key']:<16} {site['family']:<8} {site['column_url']}")
+        found = run.discovered[site["key"]]
+        known = {discovery.canonical(url) for url in site["columns"]}
+        hits = sum(discovery.canonical(column.url) in known for column in found.columns if column.reports)
+        click.echo(f"  {site['key']:<16} {site['family']:<8} {site['homepage']}  {len(found.columns)} 年报 columns "
+                   f"in {found.requests} requests ({hits} of the {len(known)} listing reports that the portal has); main "
+                   f"{', '.join(column.url for column in found.main)}")
     _summary(store.open_db(db), run)
     sys.exit(exit_code(run.returncode, run.row))
 

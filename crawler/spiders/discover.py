@@ -96,7 +96,7 @@ class DiscoverSpider(scrapy.Spider):
         pages = len(trs.page_urls(html, response.url)) + 1 if family == "trs" else None
         self.found.columns.append(discover.Column(
             url=response.url, family=family, title=page.title, reports=len(page.reports), pages=pages,
-            subcolumns=[link.url for link in page.subcolumns], path=path, parent=parent))
+            subcolumns=[link.url for link in page.subcolumns if link.url != parent], path=path, parent=parent))
         if depth >= discover.MAX_SUB_DEPTH:
             return
         for link in page.subcolumns:
