@@ -72,7 +72,7 @@ def echo_found(found: Found) -> None:
         indent = "  " * (depth + 1)
         pages = f", {column.pages} listing pages" if column.pages and column.pages > 1 else ""
         subs = f", {len(column.subcolumns)} sub-columns" if column.subcolumns else ""
-        click.echo(f"{indent}{column.url}  {column.family}  {column.reports} reports listed{pages}{subs}"
+        click.echo(f"{indent}{column.url}  {column.family}  {column.reports} report{'' if column.reports == 1 else 's'} listed{pages}{subs}"
                    f"  [{column.title}]")
         if depth == 0:
             click.echo(f"{indent}  path: " + " → ".join(f"{text or 'start'} {short(url)}" for text, url in column.path))
@@ -199,10 +199,11 @@ def list_sites(registry_path):
         known = registry.load(registry_path)
     except (OSError, registry.RegistryError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{'key':<20} {'family':<8} {'columns':>7}  {'agency':<20} {'region':<12} first column")
+    click.echo(f"{'key':<20} {'family':<8} {'columns':>7}  {'first column':<60} agency, region")
     for site in known.values():
         first = site.columns[0] if site.columns else ("(the replica's, given when it runs)" if site.replica else "-")
-        click.echo(f"{site.key:<20} {site.family:<8} {len(site.columns):>7}  {site.agency:<20} {site.region:<12} {first}")
+        click.echo(f"{site.key:<20} {site.family:<8} {len(site.columns):>7}  {first:<60} "
+                   f"{site.agency}{', ' + site.region if site.region else ''}")
 
 
 @sites.command("add")
@@ -239,7 +240,8 @@ def check_column(site: registry.Site, url: str, settings: dict) -> tuple[str, st
     family = found.columns[0].family
     if family != site.family:
         return "cms changed", f"{site.family} -> {family}"
-    return "reachable", f"{found.columns[0].reports} reports listed"
+    reports = found.columns[0].reports
+    return "reachable", f"{reports} report{'' if reports == 1 else 's'} listed"
 
 
 @sites.command("check")

@@ -433,10 +433,11 @@ class Replica:
 
 
 def serve(port: int = 8765, seed: int = 2024) -> None:
-    """Run the replica in the foreground (for `govreports replica`) until interrupted."""
-    with Replica(seed=seed, port=port) as replica:
+    """Run the replica in the foreground (for `govreports replica`) until interrupted: the whole
+    portal, homepages and sub-columns included."""
+    with Replica(seed=seed, port=port, subcolumns=True) as replica:
         for site in replica.sites:
-            print(f"{site['key']:<16} {site['family']:<8} {site['column_url']}", flush=True)
+            print(f"{site['key']:<16} {site['family']:<8} {site['homepage']:<26} {site['column_url']}", flush=True)
         print(f"truth: {replica.truth_path}", flush=True)
         try:
             threading.Event().wait()
