@@ -10,7 +10,6 @@ import csv
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import click

@@ -2,7 +2,7 @@
 
 A researcher knows a portal's homepage, not its 年报 column. Each replica site therefore gets
 the chrome of a real portal, 首页 → 政务公开 → 政府信息公开 → 政府信息公开年报, with dead links
-on the way (新闻中心, 办事服务 answer 404):
+on the way (新闻中心, 办事服务 answer 404), and an old column address that redirects to the new one:
 
 - the TRS site (示范省): plain `<a>` navigation; its 年报 column links a 部门年报 index
   (one link per department, named by the department only), each department a TRS column
@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 
 from replica.generator import render_html
-from replica.sites import (FILE_CASES, GENERIC_COLUMN, HANWEB_COLUMN_ID, HANWEB_PROXY, TRS_COLUMN, HanwebSite, Page,
+from replica.sites import (FILE_CASES, FOUND, GENERIC_COLUMN, HANWEB_COLUMN_ID, HANWEB_PROXY, TRS_COLUMN, HanwebSite, Page,
                            Published, Site, doc_id, gbk_page, hanweb_row, truth_line, unique_reports)
 
 TRS_DEPARTMENTS, HANWEB_TOWNSHIPS, GENERIC_PER_YEAR = 6, 5, 8  # sub-column reports per site
@@ -135,6 +135,7 @@ def with_subnav(page: Page, links: list[tuple[str, str]], marker: str, codec: st
 
 TRS_NAV = (("首页", "/"), ("政务公开", "/zwgk/"), *DEAD_LINKS)
 TRS_DEPARTMENT_INDEX = f"{TRS_COLUMN}/bmnb"
+TRS_OLD_COLUMN = "/xxgk/nb/index.html"  # where the 年报 column was before a redesign: it redirects
 
 
 def trs_navigation(site: Site, round_time: datetime.datetime) -> None:
@@ -149,6 +150,7 @@ def trs_navigation(site: Site, round_time: datetime.datetime) -> None:
         [("政府信息公开指南", "/xxgk/xxgkzn/"), ("政府信息公开制度", "/xxgk/xxgkzd/"),
          ("法定主动公开内容", "/xxgk/fdzdgknr/"), ("政府信息公开年报", f"{TRS_COLUMN}/index.html"),
          ("依申请公开", "/xxgk/ysqgk/")])), round_time, gbk=True)
+    site.pages[TRS_OLD_COLUMN] = Page(FOUND, status=302, headers=(("Location", site.url(f"{TRS_COLUMN}/index.html")),))
     add_html(site, ("/xxgk/fdzdgknr/", "/xxgk/fdzdgknr/index.html"), chrome(f"法定主动公开内容_{name}", name, nav,
              link_list([("机构职能", "/xxgk/fdzdgknr/jgzn/"), ("规章", "/xxgk/fdzdgknr/gz/")])), round_time, gbk=True)
 

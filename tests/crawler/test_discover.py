@@ -229,12 +229,16 @@ def test_sites_import_and_check(portal, tmp_path):
                "columns": [generic["column_url"].replace("/ndbg/index.html", "/ndbg/2021-01/25/content_9999.shtml")]}
     changed = {"key": "changed", "agency": "x", "region": "x", "family": "trs", "local": True,
                "columns": [generic["column_url"]]}
-    for entry in (blocked, changed):
+    old = site(portal, "replica-trs")["homepage"] + "xxgk/nb/index.html"  # redirects since a redesign
+    moved = {"key": "moved", "agency": "x", "region": "x", "family": "trs", "local": True, "columns": [old]}
+    for entry in (blocked, changed, moved):
         assert registry.append(sites, entry) is None
     result = cli("sites", "check", "--registry", sites, *SETTINGS)
     assert result.exit_code == 3, result.output
     assert "blocked" in result.output and "soft_404" in result.output
     assert "cms changed" in result.output and "trs -> generic" in result.output
+    assert "moved" in result.output and f"now {site(portal, 'replica-trs')['column_url']}" in result.output
+    assert f"{len(added.columns)} of {len(added.columns) + 3} columns reachable" in result.output
 
 
 def test_crawl_url_says_on_the_terminal_why_a_host_is_refused(mirror, tmp_path):
