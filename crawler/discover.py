@@ -234,6 +234,7 @@ class Found:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why): dead links, errors
     refused: list[tuple[str, str]] = field(default_factory=list)  # (url, why): robots.txt, network guard
     blocked: list[tuple[str, str]] = field(default_factory=list)  # (url, kind): anti-bot challenges, soft 404s
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (url, where it redirected to)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -264,9 +265,10 @@ class Found:
 
 
 def run(url: str, *, max_requests: int = MAX_REQUESTS, allow_private: bool = False, settings: dict | None = None,
-        log_file: str | Path | None = None) -> tuple[Found | None, str]:
+        log_file: str | Path | None = None, follow: bool = True) -> tuple[Found | None, str]:
     """Discover from `url` in a child process (a fresh Twisted reactor); returns what it found
-    (None if the child died before writing it) and the child's stderr."""
+    (None if the child died before writing it) and the child's stderr. With follow=False, `url`
+    may be several, space-separated, and only they are read."""
     from crawler.runner import run_crawl
 
     with tempfile.TemporaryDirectory(prefix="govreports-discover-") as folder:
@@ -274,6 +276,8 @@ def run(url: str, *, max_requests: int = MAX_REQUESTS, allow_private: bool = Fal
         arguments = {"start": url, "max_requests": max_requests, "out": str(out)}
         if allow_private:
             arguments["allow_private"] = 1
+        if not follow:
+            arguments["follow"] = 0
         result = run_crawl(spider="discover", db=Path(folder) / "unused.db", spider_args=arguments,
                            settings=settings, log_file=log_file, capture=True)
         found = Found.from_json(out.read_text(encoding="utf-8")) if out.exists() else None

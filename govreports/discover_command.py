@@ -45,9 +45,10 @@ def settings_of(overrides: tuple[str, ...]) -> dict[str, str]:
 
 
 def find(url: str, *, max_requests: int = discovery.MAX_REQUESTS, allow_private: bool = False,
-         settings: dict | None = None) -> Found:
+         settings: dict | None = None, follow: bool = True) -> Found:
     """Discover from `url`; a discovery that could not run at all is an error, with its cause."""
-    found, stderr = discovery.run(url, max_requests=max_requests, allow_private=allow_private, settings=settings)
+    found, stderr = discovery.run(url, max_requests=max_requests, allow_private=allow_private, settings=settings,
+                                  follow=follow)
     if found is None:
         last = [line for line in stderr.splitlines() if line.strip()][-1:] or ["no output"]
         raise click.ClickException(f"the discovery crawl did not finish: {last[0]}")
@@ -222,25 +223,35 @@ def add_site(url, registry_path, agency, region, allow_private, overrides):
         click.echo(line)
 
 
-def check_column(site: registry.Site, url: str, settings: dict) -> tuple[str, str]:
-    """(state, detail) of one column, fetched once: reachable, blocked, moved, cms changed, or failed."""
-    found = find(url, max_requests=1, allow_private=site.is_local, settings=settings)
-    if found.blocked:
-        return "blocked", found.blocked[0][1]
-    if found.refused:
-        return "refused", found.refused[0][1]
-    if not found.visited:
-        return "failed", found.failed[0][1] if found.failed else "no answer"
-    landed = found.visited[0][0]
+def check_site(site: registry.Site, settings: dict) -> list[tuple[str, str]]:
+    """(state, detail) of each column of a site, each page fetched once (one crawl for the site):
+    reachable, blocked, refused, failed, moved, not a listing, or cms changed."""
+    found = find(" ".join(site.columns), max_requests=len(site.columns), allow_private=site.is_local,
+                 settings=settings, follow=False)
+    return [column_state(site, url, found) for url in site.columns]
+
+
+def column_state(site: registry.Site, url: str, found: Found) -> tuple[str, str]:
+    def mine(pairs: list[tuple[str, str]]) -> list[str]:
+        return [detail for page, detail in pairs if page == url]
+
+    landed = (mine(found.moved) or [url])[0]
+    if mine(found.blocked):
+        return "blocked", mine(found.blocked)[0]
+    if mine(found.refused):
+        return "refused", mine(found.refused)[0]
+    if mine(found.failed):
+        return "failed", mine(found.failed)[0]
+    if landed not in {page for page, _status, _score in found.visited}:
+        return "failed", "no answer"
     if discovery.canonical(landed) != discovery.canonical(url):
         return "moved", f"now {landed}"
-    if not found.columns:
-        return "not a listing", "no report links on it (soft 404, or the column moved within the site)"
-    family = found.columns[0].family
-    if family != site.family:
-        return "cms changed", f"{site.family} -> {family}"
-    reports = found.columns[0].reports
-    return "reachable", f"{reports} report{'' if reports == 1 else 's'} listed"
+    column = next((column for column in found.columns if column.url == landed), None)
+    if column is None:
+        return "not a listing", "no report links on it (a soft 404, or the column moved within the site)"
+    if column.family != site.family:
+        return "cms changed", f"{site.family} -> {column.family}"
+    return "reachable", f"{column.reports} report{'' if column.reports == 1 else 's'} listed"
 
 
 @sites.command("check")
@@ -259,8 +270,8 @@ def check_sites(key, registry_path, overrides):
     if not chosen:
         raise click.UsageError("no site of the registry has column URLs")
     work = [(site, url) for site in chosen for url in site.columns]
-    with ThreadPoolExecutor(4) as pool:  # one child process each; the hosts differ, or politeness spaces them
-        states = list(pool.map(lambda item: check_column(*item, settings), work))
+    with ThreadPoolExecutor(4) as pool:  # one crawl per site, in child processes
+        states = [state for per_site in pool.map(lambda site: check_site(site, settings), chosen) for state in per_site]
     click.echo(f"{'site':<20} {'state':<14} {'column':<60} detail")
     for (site, url), (state, detail) in zip(work, states):
         click.echo(f"{site.key:<20} {state:<14} {url:<60} {detail}")

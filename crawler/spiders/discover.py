@@ -4,6 +4,7 @@
     -a max_requests=60      pages it may request at most (robots.txt aside)
     -a out=PATH             where the result goes, as JSON (crawler.discover.Found)
     -a allow_private=1      the host may be a loopback or private address (a local mirror)
+    -a follow=0             read the start page(s) only (several, space-separated): `govreports sites check`
 
 Breadth-first with priorities: links naming 年报 first, then 政府信息公开, 信息公开, 政务公开
 (crawler.discover.nav_score); once a 年报 column is found only links naming 年报 are
@@ -44,20 +45,24 @@ class DiscoverSpider(scrapy.Spider):
     }
 
     def __init__(self, *args, start: str, max_requests: str | int = discover.MAX_REQUESTS, out: str | None = None,
-                 allow_private: str | None = None, **kwargs):
+                 allow_private: str | None = None, follow: str = "1", **kwargs):
         super().__init__(*args, **kwargs)
-        site = registry.adhoc(start)
-        self.start_url = start
+        self.start_pages = start.split()
+        sites = [registry.adhoc(url) for url in self.start_pages]
         self.max_requests = int(max_requests)
+        self.follow = follow not in ("0", "", "false")
         self.out = Path(out) if out else None
-        self.allowed_domains = [site.hosts[0]]
+        self.allowed_domains = sorted({site.hosts[0] for site in sites})
         # The network guard: a non-public host only when given as an address literal, or when asked.
-        self.local_hosts = set(site.hosts) if site.is_local or allow_private else set()
+        self.local_hosts = {site.hosts[0] for site in sites if site.is_local or allow_private}
         self.found = discover.Found(start=start)
         self.scheduled: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield self._request(self.start_url, path=[("", self.start_url)], parent=None, depth=0, priority=1000)
+        for url in self.start_pages:
+            request = self._request(url, path=[("", url)], parent=None, depth=0, priority=1000)
+            if request:
+                yield request
 
     def _request(self, url: str, *, path: list, parent: str | None, depth: int, priority: int) -> scrapy.Request | None:
         """A page to read, unless read already or the budget is spent."""
@@ -68,9 +73,12 @@ class DiscoverSpider(scrapy.Spider):
                               cb_kwargs={"path": path, "parent": parent, "depth": depth})
 
     def parse_page(self, response: Response, path: list, parent: str | None, depth: int) -> Iterator[scrapy.Request]:
+        origin = self._origin(response.request)
+        if response.url != origin:
+            self.found.moved.append((origin, response.url))
         kind = blocked_kind(response)
         if kind:
-            self.found.blocked.append((response.url, kind))
+            self.found.blocked.append((origin, kind))
             return
         if not response.headers.get("Content-Type", b"text/html").lower().startswith(HTML):
             return
@@ -81,6 +89,8 @@ class DiscoverSpider(scrapy.Spider):
             self.found.portal = discover.portal_name(html)
         if page.is_listing:
             yield from self._column(response, html, page, path, parent, depth)
+        if not self.follow:
+            return
         for link in page.nav:
             if self.found.columns and not discover.names_annual(link.text):
                 continue  # a column is found: only links that name 年报 may lead to more
@@ -97,7 +107,7 @@ class DiscoverSpider(scrapy.Spider):
         self.found.columns.append(discover.Column(
             url=response.url, family=family, title=page.title, reports=len(page.reports), pages=pages,
             subcolumns=[link.url for link in page.subcolumns if link.url != parent], path=path, parent=parent))
-        if depth >= discover.MAX_SUB_DEPTH:
+        if depth >= discover.MAX_SUB_DEPTH or not self.follow:
             return
         for link in page.subcolumns:
             request = self._request(link.url, path=[*path, (link.text, link.url)], parent=response.url,
@@ -105,9 +115,14 @@ class DiscoverSpider(scrapy.Spider):
             if request:
                 yield request
 
+    @staticmethod
+    def _origin(request: scrapy.Request) -> str:
+        """The URL a request was made for, before any redirect."""
+        return (request.meta.get("redirect_urls") or [request.url])[0]
+
     def failed(self, failure: Failure) -> None:
         """A dead link, an error, or a request our own rules did not send."""
-        url = failure.request.url
+        url = self._origin(failure.request)
         if failure.check(HttpError):
             self.found.failed.append((url, f"HTTP {failure.value.response.status}"))
         elif failure.check(Refused, NonPublicAddress):
@@ -120,7 +135,7 @@ class DiscoverSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self.found.requests = self.crawler.stats.get_value("downloader/request_count", 0)
-        self.logger.info("discovery from %s: %d columns, %d requests", self.start_url, len(self.found.columns),
+        self.logger.info("discovery from %s: %d columns, %d requests", self.found.start, len(self.found.columns),
                          self.found.requests)
         if self.out:
             self.out.write_text(self.found.to_json(), encoding="utf-8")
