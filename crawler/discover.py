@@ -2,12 +2,12 @@
 
 A page is read for two things:
 
-- where to go next (`nav_links`): links on the same host whose text or URL names 政务公开,
+- where to go next (`Analysis.nav`): links on the same host whose text or URL names 政务公开,
   (政府)信息公开, 法定主动公开内容, 年报 or 年度报告 — Simplified or Traditional, in `<a>`
   tags or in a script's navigation data (`[{name: "政务公开", url: "/zwgk/"}, …]`) —
   each with a score: the nearer a link's words are to the 年报 column, the sooner it is
   followed;
-- whether it is a 年报 listing (`analyse`): how many of its links look like annual reports
+- whether it is a 年报 listing (`Analysis.is_listing`): how many of its links look like annual reports
   (a title with a year and 年度报告/年报) and how many lead to further 年报 listings
   (部门年报, 乡镇（街道）年报, `2023年度`): its sub-columns, followed in turn.
 
@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from scrapy.selector import Selector
 
-from crawler.spiders.base import YEAR, link_title, names_a_report, plain
+from crawler.spiders.base import link_title, names_a_report, plain
 from crawler.spiders.generic import NEXT_PAGE, is_report_link
 from crawler.spiders.hanweb import DATASTORE
 
@@ -165,10 +165,12 @@ def analyse(html: str, url: str) -> Analysis:
         if canonical(link_url) in seen:
             continue
         seen.add(canonical(link_url))
-        if is_report_link(title, unquote(link_url)) and YEAR.search(title + link_url) and not YEAR_COLUMN.match(title):
-            if names_a_report(title) or not title:
-                result.reports.append(link_url)
-                continue
+        # A report: its title names one (or it has none, and its URL does), with a year; a bare
+        # "2023年度报告" is rather a per-year sub-column.
+        if (names_a_report(title) or not title) and is_report_link(title, unquote(link_url)) \
+                and not YEAR_COLUMN.match(title):
+            result.reports.append(link_url)
+            continue
         if NEXT_PAGE.match(title) or NOT_A_COLUMN.search(link_url) or DOCUMENT.search(urlsplit(link_url).path):
             continue
         candidates.append(Link(link_url, title, nav_score(title, link_url)))

@@ -207,19 +207,30 @@ def previous_attachments(out_dir: Path) -> bool | None:
         return None
 
 
+def previous_subcolumns(out_dir: Path) -> bool | None:
+    """Whether the replica served from `out_dir` last time had sub-columns (None: no round there
+    yet), so that its next round is the same portal."""
+    try:
+        sites = json.loads((out_dir / "sites.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return any(len(site.get("columns") or ()) > 1 for site in sites)
+
+
 def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
                   generation: int = 1, port: int = 0, lock_fd: int | None = None,
-                  attachments: bool = False, faults: dict | None = None, discover: bool = False) -> ReplicaCrawl:
+                  attachments: bool = False, faults: dict | None = None, discover: bool = False,
+                  subcolumns: bool | None = None) -> ReplicaCrawl:
     """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
-    `attachments`, `faults`: as replica.server.Replica takes them. With `discover`, the portal has
-    its sub-columns, and the crawl starts from the homepages: the columns it crawls are those
+    `attachments`, `faults`, `subcolumns` (default: as `discover`): as replica.server.Replica takes
+    them. With `discover` the crawl starts from the homepages: the columns it crawls are those
     discovery finds there."""
     from replica.server import Replica
 
     out_dir = Path(out_dir)
     log_file = out_dir / f"crawl-gen{generation}.log"
     with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation, attachments=attachments,
-                 faults=faults, subcolumns=discover) as replica:
+                 faults=faults, subcolumns=discover if subcolumns is None else subcolumns) as replica:
         started = time.monotonic()
         columns, discovered = replica_columns(replica.sites), None
         if discover:
@@ -411,6 +422,7 @@ def demo(db, out_dir, seed, generation, port, attachments):
     and grade the result against its truth."""
     if attachments is None:  # round 2 is the same portal as round 1 was
         attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
+    subcolumns = generation == 1 or previous_subcolumns(Path(out_dir)) is not False
     click.echo(f"Starting the replica portal (publication round {generation}"
                f"{', with attachments' if attachments else ''}) and crawling it (log in the --out folder) …")
     # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
@@ -420,7 +432,7 @@ def demo(db, out_dir, seed, generation, port, attachments):
     with locked(db) as fd:
         try:
             run = crawl_replica(db, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd, attachments=attachments, discover=True)
+                                lock_fd=fd, attachments=attachments, discover=True, subcolumns=subcolumns)
         except OSError as error:
             raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
     click.echo("Discovered from each homepage:")
