@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install test demo bench reliability clean
+.PHONY: install test test-fast lint demo bench reliability accuracy clean
 
 install: $(STAMP)
 
@@ -15,17 +15,28 @@ $(STAMP): pyproject.toml system-packages.txt
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+# Everything, slow tests too (real crawls, kill -9, fuzzing, large inputs).
+test: lint
 	$(BIN)/python -m pytest -q
+
+# Without the tests marked slow: under a minute.
+test-fast: lint
+	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: install
 	$(BIN)/govreports demo
 
 bench: install
-	$(BIN)/python -m govreports.bench
+	$(BIN)/python -m benchmarks.bench
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.json output/replica
 
 reliability: install
-	$(BIN)/python -m govreports.reliability
+	$(BIN)/python -m reliability.run
+
+accuracy: install
+	$(BIN)/python -m benchmarks.accuracy --json output/accuracy.json

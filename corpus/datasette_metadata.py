@@ -9,7 +9,8 @@ three characters or more are found anywhere in the text).
 """
 from pathlib import Path
 
-from corpus import checks, export, labels as L
+from corpus import checks, export
+from corpus import labels as L
 from corpus.problems import sql_kind
 
 BROWSER = "report_browser"

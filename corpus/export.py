@@ -15,14 +15,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from corpus import labels as L
 from corpus.problems import sql_kind
 
 FORMATS = ("csv", "parquet", "jsonl")
-ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "text": pa.string()}
+ARROW_TYPES = {"integer": "int64", "number": "float64", "text": "string"}  # pyarrow type names
 BATCH = 5000
 
 
@@ -207,12 +204,16 @@ class JsonlWriter:
 
 class ParquetWriter:
     def __init__(self, path: Path, table: Table):
+        import pyarrow as pa  # here, not at import: `govreports --help` need not load it
+        import pyarrow.parquet as pq
+
         self.path = path
+        self.table_of = pa.Table.from_pylist
         self.schema = pa.schema([(column.name, ARROW_TYPES[column.type]) for column in table.columns])
         self.writer = pq.ParquetWriter(path, self.schema)
 
     def write(self, records):
-        self.writer.write_table(pa.Table.from_pylist(records, schema=self.schema))
+        self.writer.write_table(self.table_of(records, schema=self.schema))
 
     def close(self) -> Path:
         self.writer.close()

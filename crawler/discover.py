@@ -27,9 +27,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from scrapy.selector import Selector
 
+from crawler.families.generic import NEXT_PAGE, is_report_link
+from crawler.families.hanweb import DATASTORE
 from crawler.spiders.base import link_title, names_a_report, plain
-from crawler.spiders.generic import NEXT_PAGE, is_report_link
-from crawler.spiders.hanweb import DATASTORE
 
 MAX_REQUESTS = 60  # pages a discovery may request (robots.txt not counted)
 MAX_SUB_DEPTH = 3  # sub-columns of sub-columns … followed this deep below a 年报 column

@@ -42,11 +42,12 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.queue import FifoQueue
 from twisted.internet.task import LoopingCall
 
+import store
 from crawler.extensions import CrawlRuns
-from crawler.items import BlockedPage, NotModified, ReportPage
-from parsers import store
+from crawler.items import Attachment, BlockedPage, NotModified, ReportPage
 from parsers.decode import charset_from_content_type
 from parsers.record import parse_document, parse_with_attachments
+from store.fetched import attachment_rows, save_blocked, save_parsed, store_fetched, store_not_modified
 
 logger = logging.getLogger(__name__)
 
@@ -369,8 +370,6 @@ class Ingest:
     def __init__(self, server: redis.Redis, db_path):
         self.server = server
         self.db = store.open_db(db_path)
-        self.db["blocked"].create({"url": str, "site": str, "status": int, "kind": str, "fetched_at": str},
-                                  if_not_exists=True)
         self.counts: Counter = Counter()
         self.sites: set[str] = set()
         self.failed: set[str] = set()
@@ -415,7 +414,7 @@ class Ingest:
             **{column: counts[column] for column in SUMMED}, "blocked": counts["blocked"],
             "failed_sites": ",".join(sorted(self.failed)),
         }
-        self.db["crawl_runs"].insert(row, pk="id", alter=True)
+        store.save_run(self.db, row)
         self.db.close()
         return row
 
@@ -429,15 +428,12 @@ class Ingest:
             self.failed.update(filter(None, record["failed_sites"].split(",")))
             return
         if kind == BlockedPage.__name__:
-            self.db["blocked"].insert(record)
+            save_blocked(self.db, **record)
             self.counts["blocked"] += 1
             return
         if kind == NotModified.__name__:
-            store.confirm_document(self.db, record["document_sha256"], headers=record["headers"],
-                                   verified_at=record["fetched_at"])
-            for attachment in record.get("attachments") or []:
-                store.confirm_document(self.db, attachment["document_sha256"], headers=attachment["headers"],
-                                       verified_at=attachment["fetched_at"])
+            page = NotModified(**{**record, "attachments": [Attachment(**a) for a in record.get("attachments") or []]})
+            store_not_modified(self.db, page, page.attachments)
             self.counts.update(["unchanged", "not_modified"])
         else:
             self.counts[self.store_page(record)] += 1
@@ -445,41 +441,24 @@ class Ingest:
 
     def store_page(self, record: dict) -> str:
         """As the item pipelines store a page: the page and its attachments (详见附件) as one report."""
-        if record.get("body") is None:  # a 304 to the page, whose attachments changed
-            digest = record["document_sha256"]
-            store.confirm_document(self.db, digest, headers=record["headers"], verified_at=record["fetched_at"])
-            body = store.load_document(self.db, digest)
-        else:
-            body = base64.b64decode(record["body"])
-            digest = store.save_document(self.db, body, url=record["url"], headers=record["headers"],
-                                         fetched_at=record["fetched_at"], site=record["site"])
-        files = []
-        for attachment in record.get("attachments") or []:
-            if attachment["body"] is None:
-                store.confirm_document(self.db, attachment["document_sha256"], headers=attachment["headers"],
-                                       verified_at=attachment["fetched_at"])
-                data = store.load_document(self.db, attachment["document_sha256"])
-            else:
-                data = base64.b64decode(attachment["body"])
-                attachment["document_sha256"] = store.save_attachment(
-                    self.db, data, url=attachment["url"], file_name=attachment["name"], headers=attachment["headers"],
-                    fetched_at=attachment["fetched_at"], site=record["site"])
-            files.append((attachment, data))
-        stored = [row["sha256"] for row in store.attachments_of(self.db, digest)]
-        if store.has_report(self.db, digest) and stored == [a["document_sha256"] for a, _ in files]:
-            # fetched again after a worker died, or re-stamped
-            store.confirm_document(self.db, digest, headers=record["headers"], verified_at=record["fetched_at"])
+        page = _fetched(ReportPage, record)
+        files = [_fetched(Attachment, attachment) for attachment in record.get("attachments") or []]
+        if store_fetched(self.db, page, files, page.site):  # fetched again after a worker died, or re-stamped
             return "unchanged"
-        parsed = parse_document(body, record["url"], http_charset=charset_from_content_type(_content_type(record)))
-        if not files:
-            return store.save_report(self.db, parsed, digest)
-        parsed = parse_with_attachments(parsed, [
-            parse_document(data, attachment["url"], http_charset=charset_from_content_type(_content_type(attachment)))
-            for attachment, data in files])
-        return store.save_report_with_attachments(self.db, parsed, digest, [
-            {"link": a["link"], "url": a["url"], "sha256": a["document_sha256"], "file_name": a["name"]}
-            for a, _ in files])
+        parsed = parse_document(page.body, page.url, http_charset=charset_from_content_type(_content_type(page)))
+        if files:
+            parsed = parse_with_attachments(parsed, [
+                parse_document(file.body, file.url, http_charset=charset_from_content_type(_content_type(file)))
+                for file in files])
+        return save_parsed(self.db, parsed, page.document_sha256, attachment_rows(files))
 
 
-def _content_type(record: dict) -> str | None:
-    return next((v for k, v in record["headers"].items() if k.lower() == "content-type"), None)
+def _fetched(item: type, record: dict):
+    """A pushed page or file as the item it was (its body base64 in Redis; None for a 304)."""
+    fields = {key: value for key, value in record.items() if key in item.__dataclass_fields__ and key != "attachments"}
+    body = record.get("body")
+    return item(**{**fields, "body": None if body is None else base64.b64decode(body)})
+
+
+def _content_type(fetched) -> str | None:
+    return next((v for k, v in fetched.headers.items() if k.lower() == "content-type"), None)

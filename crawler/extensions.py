@@ -14,8 +14,8 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
+import store
 from crawler import lock, storage
-from parsers import store
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +210,6 @@ class CrawlRuns:
     def store(self, row: dict) -> None:
         db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
         try:
-            db["crawl_runs"].insert(row, pk="id", alter=True)
+            store.save_run(db, row)
         finally:
             db.close()

@@ -21,7 +21,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from parsers import store
+import store
 
 logger = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@
     DocumentPipeline  the original bytes into `documents`, first: a later failure loses nothing;
                       bytes already parsed into a report go no further (an ETag-only change).
                       The page's attachments too, each under its SHA-256 with its file name.
+                      (store.fetched: the one ingest path, shared with `ingest` and `reparse`)
     DecodePipeline    bytes -> text (parsers.decode)
     ConvertPipeline   HTML -> clean Simplified text (parsers.record.extract)
     ParsePipeline     text -> record (parsers.record.parse_extracted); a page with attachments
@@ -27,13 +28,12 @@ from __future__ import annotations
 
 import logging
 
-from parsers import store
-from parsers.decode import charset_from_content_type, decode
-from parsers.record import extract, parse_document, parse_extracted, parse_with_attachments
-
 from crawler import storage
 from crawler.extensions import Workers
-from crawler.items import Attachment, BlockedPage, NotModified, ReportPage
+from crawler.items import BlockedPage, NotModified, ReportPage
+from parsers.decode import charset_from_content_type, decode
+from parsers.record import extract, parse_document, parse_extracted, parse_with_attachments
+from store.fetched import attachment_rows, save_blocked, save_parsed, store_fetched, store_not_modified
 
 logger = logging.getLogger(__name__)
 
@@ -98,45 +98,20 @@ class _Storing(_Stage):
 
 class DocumentPipeline(_Storing):
     async def process(self, page: ReportPage) -> None:
-        if page.body is None:  # a 304 to the page, whose attachments changed: the stored page
-            store.confirm_document(self.db, page.document_sha256, headers=page.headers, verified_at=page.fetched_at)
-            page.body = store.load_document(self.db, page.document_sha256)
-        else:
-            page.document_sha256 = store.save_document(
-                self.db, page.body, url=page.url, headers=page.headers, fetched_at=page.fetched_at, site=page.site
-            )
-        for attachment in page.attachments:
-            self._store_attachment(attachment, page.site)
-        if store.has_report(self.db, page.document_sha256) and [
-                row["sha256"] for row in store.attachments_of(self.db, page.document_sha256)] == [
-                attachment.document_sha256 for attachment in page.attachments]:
-            # The same bytes (and the same files) under a new ETag or date, or a page fetched
-            # again after an interrupted crawl: nothing to parse. The new validators are kept.
-            store.confirm_document(self.db, page.document_sha256, headers=page.headers, verified_at=page.fetched_at)
+        fetched = [attachment.body is not None for attachment in page.attachments]  # else a 304: the stored file
+        page.known = store_fetched(self.db, page, page.attachments, page.site)
+        for was_fetched in fetched:
+            self.crawler.stats.inc_value(f"govreports/attachments_{'fetched' if was_fetched else 'not_modified'}")
+        if page.known:
             self.crawler.stats.inc_value("govreports/reports_unchanged")
-            page.known = True
-
-    def _store_attachment(self, attachment: Attachment, site: str) -> None:
-        if attachment.body is None:  # a 304: the stored file
-            store.confirm_document(self.db, attachment.document_sha256, headers=attachment.headers,
-                                   verified_at=attachment.fetched_at)
-            attachment.body = store.load_document(self.db, attachment.document_sha256)
-            self.crawler.stats.inc_value("govreports/attachments_not_modified")
-        else:
-            attachment.document_sha256 = store.save_attachment(
-                self.db, attachment.body, url=attachment.url, file_name=attachment.name, headers=attachment.headers,
-                fetched_at=attachment.fetched_at, site=site)
-            self.crawler.stats.inc_value("govreports/attachments_fetched")
 
 
 class NotModifiedPipeline(_Storing):
     handles = NotModified
 
     async def process(self, page: NotModified) -> None:
-        store.confirm_document(self.db, page.document_sha256, headers=page.headers, verified_at=page.fetched_at)
-        for attachment in page.attachments:
-            store.confirm_document(self.db, attachment.document_sha256, headers=attachment.headers,
-                                   verified_at=attachment.fetched_at)
+        store_not_modified(self.db, page, page.attachments)
+        for _ in page.attachments:
             self.crawler.stats.inc_value("govreports/attachments_not_modified")
         self.crawler.stats.inc_value("govreports/reports_unchanged")
         self.crawler.stats.inc_value("govreports/not_modified")
@@ -169,12 +144,7 @@ class ParsePipeline(_Computing):
 
 class StorePipeline(_Storing):
     async def process(self, page: ReportPage) -> None:
-        if page.attachments:
-            status = store.save_report_with_attachments(self.db, page.parsed, page.document_sha256, [
-                {"link": attachment.link, "url": attachment.url, "sha256": attachment.document_sha256,
-                 "file_name": attachment.name} for attachment in page.attachments])
-        else:
-            status = store.save_report(self.db, page.parsed, page.document_sha256)
+        status = save_parsed(self.db, page.parsed, page.document_sha256, attachment_rows(page.attachments))
         self.crawler.stats.inc_value(f"govreports/reports_{status}")
 
 
@@ -183,17 +153,9 @@ class BlockedPipeline(_Storing):
 
     handles = BlockedPage
 
-    def open_spider(self) -> None:
-        super().open_spider()
-        with storage.stopping_on_failure(self.crawler):
-            self.db["blocked"].create(
-                {"url": str, "site": str, "status": int, "kind": str, "fetched_at": str}, if_not_exists=True
-            )
-
     async def process(self, page: BlockedPage) -> None:
         logger.warning("blocked (%s, HTTP %s) at %s: recorded, not parsed", page.kind, page.status, page.url)
         self.crawler.stats.inc_value("govreports/blocked")
         self.crawler.stats.inc_value(f"govreports/blocked/{page.kind}")
-        self.db["blocked"].insert(
-            {"url": page.url, "site": page.site, "status": page.status, "kind": page.kind, "fetched_at": page.fetched_at}
-        )
+        save_blocked(self.db, url=page.url, site=page.site, status=page.status, kind=page.kind,
+                     fetched_at=page.fetched_at)

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_PATH = Path(__file__).with_name("sites.toml")
-FAMILIES = ("trs", "hanweb", "generic")
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ def load(path: str | Path | None = None) -> dict[str, Site]:
     path = Path(path or DEFAULT_PATH)
     with path.open("rb") as f:
         entries = tomllib.load(f).get("sites", [])
+    from crawler import families  # here: the families' spiders import this module
+
     known = {f.name for f in fields(Site)}
     sites: dict[str, Site] = {}
     for entry in entries:
@@ -66,8 +67,8 @@ def load(path: str | Path | None = None) -> dict[str, Site]:
         if unknown:
             raise RegistryError(f"{path}: site {entry.get('key')!r} has unknown fields {sorted(unknown)}")
         site = Site(**{**entry, **{k: tuple(entry[k]) for k in ("columns", "allowed_domains") if k in entry}})
-        if site.family not in FAMILIES:
-            raise RegistryError(f"{path}: site {site.key!r}: family must be one of {FAMILIES}")
+        if site.family not in families.names():
+            raise RegistryError(f"{path}: site {site.key!r}: family must be one of {families.names()}")
         if site.key in sites:
             raise RegistryError(f"{path}: site {site.key!r} declared twice")
         sites[site.key] = site

@@ -92,3 +92,9 @@ def run_crawl(*, capture: bool = False, lock_fd: int | None = None, **arguments)
             if forward:
                 signal.signal(signal.SIGTERM, previous)
     return subprocess.CompletedProcess(argv, child.returncode, stdout, stderr)
+
+
+def run_row(log_file: Path) -> dict | None:
+    """The crawl_runs row of the run that logged to `log_file`, from its JSON beside the log."""
+    path = Path(log_file).with_suffix(".json")
+    return json.loads(path.read_text()) if path.exists() else None

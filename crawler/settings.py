@@ -43,7 +43,7 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Whole download, headers to last byte: a host that hangs or drips costs this, then a retry.
-# Fault tests set less than their hangs last (govreports.reliability_crawl.FAULT_SETTINGS).
+# Fault tests set less than their hangs last (reliability.crawl.FAULT_SETTINGS).
 DOWNLOAD_TIMEOUT = 60
 # A body cut short of its Content-Length is a failed download (retried), never a short page.
 DOWNLOAD_FAIL_ON_DATALOSS = True

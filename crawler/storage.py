@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from parsers import store
+import store
 
 logger = logging.getLogger(__name__)
 

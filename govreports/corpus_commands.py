@@ -8,24 +8,25 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from corpus import build, checks, datasette_metadata, export as exporting, overview, regions
-from govreports.parse_command import DEFAULT_DB
-from parsers import store
+from corpus import export as exporting
+from govreports.options import db_option
 
-db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
-                         type=click.Path(dir_okay=False), help="The corpus database.")
+# The corpus modules (cnloc, matplotlib, Datasette) are imported by the commands that use them:
+# `govreports --help` loads none of them.
 
 
 def open_corpus(db_path):
+    import store
+
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no such database (build one with `govreports parse` or `crawl`)")
     return store.open_db(db_path)
 
 
-def terminal() -> Console:
+def terminal():
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -35,6 +36,8 @@ def spinner(text: str):
 
 
 def refreshed(db_path):
+    from corpus import build
+
     db = open_corpus(db_path)
     with spinner("resolving regions and running the corpus checks"):
         build.refresh(db)
@@ -42,7 +45,7 @@ def refreshed(db_path):
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("--format", "formats", type=click.Choice(exporting.FORMATS), multiple=True, default=["csv"],
               show_default=True, help="Repeat for several formats.")
 @click.option("--table", "names", type=click.Choice(exporting.TABLE_NAMES), multiple=True,
@@ -51,6 +54,8 @@ def refreshed(db_path):
               help="Folder to write into.")
 def export(db_path, formats, names, out):
     """Export the corpus: wide tables, cells, problems and a data dictionary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     db = refreshed(db_path)
     names = names or exporting.TABLE_NAMES
     tables = exporting.tables(db)
@@ -65,11 +70,13 @@ def export(db_path, formats, names, out):
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db_path, host, port):
     """Browse and search the corpus in Datasette."""
+    from corpus import datasette_metadata
+
     db = refreshed(db_path)
     metadata = datasette_metadata.metadata(db, Path(db_path).stem)
     db.close()
@@ -78,10 +85,12 @@ def serve(db_path, host, port):
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("--out", default="output/report.html", show_default=True, type=click.Path(dir_okay=False))
 def report(db_path, out):
     """Write an HTML overview of the corpus, with plots."""
+    from corpus import overview
+
     db = refreshed(db_path)
     with spinner("drawing the plots"):
         overview.write_report(db, out)
@@ -89,9 +98,11 @@ def report(db_path, out):
 
 
 @click.command("checks")
-@db_option
+@db_option()
 def run_checks(db_path):
     """Run the checks across reports (cross-year, mirror copies, near-identical text)."""
+    from corpus import checks
+
     db = refreshed(db_path)
     counts = dict(db.execute('SELECT "check", count(DISTINCT report_id) FROM corpus_problems GROUP BY 1').fetchall())
     for check, meaning in checks.CHECKS.items():
@@ -102,10 +113,12 @@ def run_checks(db_path):
 
 
 @click.command("regions")
-@db_option
+@db_option()
 @click.option("--all", "everything", is_flag=True, help="Resolve every agency again, not only new ones.")
 def resolve_regions(db_path, everything):
     """Place each agency in its province, prefecture and county, with its division code."""
+    from corpus import regions
+
     db = open_corpus(db_path)
     with spinner("resolving regions"):
         regions.update(db, everything=everything)
@@ -114,6 +127,3 @@ def resolve_regions(db_path, everything):
     click.echo(f"{total - len(missing)} of {total} agencies resolved ({regions.SOURCE} division tables)")
     for agency in missing:
         click.echo(f"unresolved\t{agency}")
-
-
-COMMANDS = [export, serve, report, run_checks, resolve_regions]

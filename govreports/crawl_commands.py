@@ -7,239 +7,17 @@ crawl_runs row into an exit code for cron and systemd.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from crawler import lock, registry
-from crawler.runner import LOCAL, replica_columns, run_crawl
-from crawler import discover as discovery
-from govreports.discover_command import checked_url, columns_for_crawl, discover_replica, echo_agency_levels
-from govreports.truth import differences, wrong_values
-from parsers import store
-from parsers.decode import charset_from_content_type
-from parsers.record import parse_document
-
-DEFAULT_DB = "output/reports.db"
-TABLES = ("active", "applications", "review_litigation", "narrative")
-
-# Exit codes of `govreports crawl` (and `demo`, `reparse`, `ingest`), for cron and systemd.
-EXIT_OK = 0
-EXIT_FAILED = 1  # the run did not get to its end (interrupted, crashed), or every site failed
-EXIT_USAGE = 2  # click's own
-EXIT_PARTIAL = 3  # some sites failed (crawl_runs.failed_sites) or some pages did; the rest is stored
-EXIT_STORAGE = 74  # EX_IOERR: the database cannot be written (disk full, read-only); nothing half-written
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; nothing was done, try later
-EXIT_CODES = f"""
-\b
-Exit codes:
-  {EXIT_OK}   every site crawled, nothing failed
-  {EXIT_FAILED}   the crawl did not run to its end (interrupted, crashed), or every site failed
-  {EXIT_USAGE}   wrong usage
-  {EXIT_PARTIAL}   partial failure: some sites or pages failed (crawl_runs.failed_sites, errors);
-      all else was stored
-  {EXIT_STORAGE}  the database cannot be written (disk full, read-only): the crawl stopped,
-      what was stored before is intact
-  {EXIT_LOCKED}  another run holds the database (its lock file DB.lock): nothing done
-"""
-
-
-def exit_code(returncode: int, row: dict | None) -> int:
-    """A run's exit code from its child's return code and its crawl_runs row."""
-    if row is not None and row.get("storage_error"):
-        return EXIT_STORAGE
-    if returncode != 0 or row is None or row["finish_reason"] != "finished":
-        return EXIT_FAILED
-    failed = [key for key in (row.get("failed_sites") or "").split(",") if key]
-    if failed and len(failed) >= len(row["sites"].split(",")):
-        return EXIT_FAILED
-    return EXIT_PARTIAL if failed or row["errors"] else EXIT_OK
-
-
-def run_row(log_file: Path) -> dict | None:
-    """The crawl_runs row of the run that logged to `log_file`, from its JSON beside the log."""
-    path = Path(log_file).with_suffix(".json")
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def run_files(log_dir: Path, kind: str = "crawl") -> Path:
-    """A log file of its own for this run: LOG_DIR/crawl-20250105T030000Z.log."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    return log_dir / f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.log"
-
-
-@contextmanager
-def locked(db) -> Iterator[int]:
-    """Hold the lock of `db` (its file descriptor) for the block, or exit with EXIT_LOCKED
-    and a message saying who holds it."""
-    try:
-        fd = lock.acquire(db)
-    except lock.Locked as error:
-        click.echo(f"govreports: {error}. Not starting; exit {EXIT_LOCKED}.", err=True)
-        sys.exit(EXIT_LOCKED)
-    except OSError as error:  # a read-only or full filesystem: not even the lock file can be made
-        click.echo(f"govreports: cannot write the database {db}: its lock file {lock.lock_path(db)}: "
-                   f"{error.strerror or error}. Not starting; exit {EXIT_STORAGE}.", err=True)
-        sys.exit(EXIT_STORAGE)
-    try:
-        yield fd
-    finally:
-        os.close(fd)  # releases it; a crash releases it as well
-
-
-def stored_records(db, sources: set[str] | None = None) -> dict[str, dict]:
-    """The current report of each source URL, as a record with SCHEMA.md's keys, rebuilt
-    from `reports` and `cells` (a cell without a number is not in the record)."""
-    records: dict[str, dict] = {}
-    by_id: dict[int, dict] = {}
-    for row in db["reports"].rows_where("current = 1"):
-        if sources is not None and row["source"] not in sources:
-            continue
-        record = {key: row[key] for key in ("source", "title", "agency", "year", "published_on", "template", "encoding")}
-        record |= {"traditional": bool(row["traditional"]), "problems": json.loads(row["problems"])}
-        record |= {table: {} for table in TABLES}
-        records[row["source"]] = by_id[row["id"]] = record
-    for cell in db["cells"].rows_where("value is not null"):
-        record = by_id.get(cell["report_id"])
-        if record is None:
-            continue
-        if cell["table_name"] == "narrative":
-            record["narrative"][cell["row_key"]] = cell["value"]
-        else:
-            record[cell["table_name"]].setdefault(cell["row_key"], {})[cell["col_key"]] = cell["value"]
-    return records
-
-
-@dataclass
-class Grade:
-    """How a crawled corpus compares with the replica's truth (generated reports only)."""
-
-    total: int = 0
-    matched: int = 0
-    missing: list[str] = field(default_factory=list)
-    left_out: dict[str, list[str]] = field(default_factory=dict)  # figures left out, each named in problems
-    mismatched: dict[str, list[str]] = field(default_factory=dict)  # wrong numbers: parser bugs
-    image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
-    from_attachments: int = 0  # of the matched: figures read from a file the page links
-
-
-IMAGE_ONLY_PROBLEM = "image-only"
-
-
-def _image_only_errors(record: dict, expected: dict) -> list[str]:
-    """A scan's truth names no figures: the record must hold none, and say why."""
-    wrong = wrong_values(record, expected)  # agency, year, published_on: what the truth keeps
-    wrong += [f"{table}: figures read from an image-only report" for table in TABLES if record.get(table)]
-    if not any(IMAGE_ONLY_PROBLEM in problem for problem in record.get("problems", [])):
-        wrong.append("problems: an image-only report not recorded as one")
-    return wrong
-
-
-def grade(db, truth_path: Path) -> Grade:
-    """Each generated report of the truth (matched by its page's URL) against the stored current
-    report of that URL. Truth lines of kind 'image_only' expect no figures and the problem."""
-    truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    generated = [t for t in truth if t.get("kind") != "seed"]
-    records = stored_records(db, {t["url"] for t in generated})
-    figures_from = dict(db.execute("SELECT source, figures_from FROM reports WHERE current = 1").fetchall())
-    result = Grade(total=len(generated))
-    for expected in generated:
-        record = records.get(expected["url"])
-        if record is None:
-            result.missing.append(expected["url"])
-        elif expected.get("kind") == "image_only":
-            if wrong := _image_only_errors(record, expected):
-                result.mismatched[expected["url"]] = wrong
-            else:
-                result.matched += 1
-                result.image_only += 1
-        elif wrong := wrong_values(record, expected):
-            result.mismatched[expected["url"]] = wrong
-        elif found := differences(record, expected):
-            result.left_out[expected["url"]] = found
-        else:
-            result.matched += 1
-            result.from_attachments += figures_from.get(expected["url"]) not in (None, expected["url"])
-    return result
-
-
-@dataclass
-class ReplicaCrawl:
-    seconds: float
-    returncode: int
-    sites: list[dict]
-    truth_path: Path
-    log_file: Path
-    generation: int = 1
-    discovered: dict | None = None  # by site key, what discovery from its homepage found
-
-    @property
-    def row(self) -> dict | None:
-        return run_row(self.log_file)
-
-
-def previous_port(out_dir: Path) -> int:
-    """The port the replica served from `out_dir` last time (0: none), so that its next
-    publication round is the same portal at the same URLs."""
-    try:
-        sites = json.loads((out_dir / "sites.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    return (urlsplit(sites[0]["column_url"]).port or 0) if sites else 0
-
-
-def previous_attachments(out_dir: Path) -> bool | None:
-    """Whether the replica served from `out_dir` last time published attachments (None: no
-    round there yet), so that its next round is the same portal."""
-    try:
-        with (out_dir / "truth.jsonl").open(encoding="utf-8") as lines:
-            return any("attachment_urls" in json.loads(line) for line in lines if line.strip())
-    except (OSError, ValueError):
-        return None
-
-
-def previous_subcolumns(out_dir: Path) -> bool | None:
-    """Whether the replica served from `out_dir` last time had sub-columns (None: no round there
-    yet), so that its next round is the same portal."""
-    try:
-        sites = json.loads((out_dir / "sites.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return any(len(site.get("columns") or ()) > 1 for site in sites)
-
-
-def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
-                  generation: int = 1, port: int = 0, lock_fd: int | None = None,
-                  attachments: bool = False, faults: dict | None = None, discover: bool = False,
-                  subcolumns: bool | None = None) -> ReplicaCrawl:
-    """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
-    `attachments`, `faults`, `subcolumns` (default: as `discover`): as replica.server.Replica takes
-    them. With `discover` the crawl starts from the homepages: the columns it crawls are those
-    discovery finds there."""
-    from replica.server import Replica
-
-    out_dir = Path(out_dir)
-    log_file = out_dir / f"crawl-gen{generation}.log"
-    with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation, attachments=attachments,
-                 faults=faults, subcolumns=discover if subcolumns is None else subcolumns) as replica:
-        started = time.monotonic()
-        columns, discovered = replica_columns(replica.sites), None
-        if discover:
-            columns, discovered = discover_replica(replica.sites, {**LOCAL, **(settings or {})})
-        result = run_crawl(db=db, columns=columns, settings={**LOCAL, **(settings or {})},
-                           log_file=log_file, lock_fd=lock_fd)
-        seconds = time.monotonic() - started
-    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation,
-                        discovered)
+from govreports import exit_codes
+from govreports.options import db_option, locked, run_files
 
 
 def run_counts(row: dict) -> str:
@@ -256,7 +34,11 @@ def run_counts(row: dict) -> str:
             + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
 
 
-def _summary(db, run: ReplicaCrawl) -> None:
+def _summary(db, run) -> None:
+    """What `demo` prints of a ReplicaCrawl (crawler.replica_crawl) stored in `db`."""
+    from corpus.truth import grade
+    from govreports.discover_command import echo_agency_levels
+
     # This run's replica listened on its own port: its sites are known by host and port.
     site_of = {urlsplit(site["column_url"]).netloc: site["key"] for site in run.sites}
     reports = [row for row in db["reports"].rows_where("current = 1 AND vanished_at IS NULL")
@@ -317,6 +99,7 @@ def _attachments_summary(db, reports: list[dict]) -> None:
     files = [row for row in db["attachments"].rows if row["page_sha256"] in pages]
     if not files:
         return
+    import store
     from parsers.filetype import sniff
 
     kinds = Counter(sniff(store.load_document(db, row["sha256"])) for row in files)
@@ -331,11 +114,11 @@ def _attachments_summary(db, reports: list[dict]) -> None:
         click.echo(f"  {row['file_name']}")
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_codes.HELP)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
 @click.option("--url", help="A 年报 column in no registry (its CMS family is recognised from the page), or a "
                              "homepage or section page, from which its 年报 columns are discovered first.")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@db_option()
 @click.option("--year", type=int, help="Only reports whose listed title names this year.")
 @click.option("--since", type=int, help="Only reports whose listed title names this year or a later one.")
 @click.option("--log-dir", type=click.Path(file_okay=False),
@@ -349,13 +132,17 @@ def _attachments_summary(db, reports: list[dict]) -> None:
 @click.option("--allow-private", is_flag=True,
               help="With --url: the host may be a loopback or private address, or a name resolving to one "
                    "(localhost): your own local mirror of a portal.")
-def crawl(site, url, db, year, since, log_dir, redis_url, overrides, allow_private):
+def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_private):
     """Crawl the registry's portals (crawler/sites.toml) politely into the database.
 
     Safe to schedule (docs/scheduling.md): one run at a time per database, a log file per run,
     and a re-run after an interruption (SIGTERM, kill -9) goes on from what was stored. Stored
     report pages are not downloaded again until a revalidation is due (GOVREPORTS_REVALIDATE_AFTER).
     """
+    from crawler import registry
+    from crawler.runner import run_crawl, run_row
+    from govreports.discover_command import checked_url, columns_for_crawl
+
     if site and url:
         raise click.UsageError("give --site or --url, not both")
     if any("=" not in override for override in overrides):
@@ -376,22 +163,22 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides, allow_priva
 
         settings = {**worker_settings(redis_url), **settings}
     # A worker writes no database: the lock is the ingesting writer's.
-    with nullcontext() if redis_url else locked(db) as fd:
+    with nullcontext() if redis_url else locked(db_path) as fd:
         try:
-            log_file = run_files(Path(log_dir) if log_dir else Path(db).resolve().parent / "logs")
+            log_file = run_files(Path(log_dir) if log_dir else Path(db_path).resolve().parent / "logs")
         except OSError as error:
             click.echo(f"govreports: cannot write the run's log in {error.filename}: {error.strerror or error}. "
-                       f"Not starting; exit {EXIT_STORAGE}.", err=True)
-            sys.exit(EXIT_STORAGE)
+                       f"Not starting; exit {exit_codes.STORAGE}.", err=True)
+            sys.exit(exit_codes.STORAGE)
         if url and not redis_url:  # a homepage or a section page: its 年报 columns first
             url = " ".join(columns_for_crawl(url, allow_private=allow_private, settings=settings))
-        result = run_crawl(db=db, site=site, url=url, year=year, since=since, settings=settings,
+        result = run_crawl(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
                            log_file=log_file, lock_fd=fd,
                            spider_args={"allow_private": 1} if allow_private else None)
     row = run_row(log_file)
     if row and row.get("storage_error"):
         click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
-                   f"Exit {EXIT_STORAGE}.", err=True)
+                   f"Exit {exit_codes.STORAGE}.", err=True)
     elif row is None:
         click.echo(f"govreports: the crawl ended without its row (exit status {result.returncode}): see the log.",
                    err=True)
@@ -401,11 +188,11 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides, allow_priva
     elif row:
         click.echo(run_counts(row))
     click.echo(f"Log: {log_file}")
-    sys.exit(exit_code(result.returncode, row))
+    sys.exit(exit_codes.of_run(result.returncode, row))
 
 
 @click.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@db_option()
 @click.option("--out", "out_dir", default="output/replica", show_default=True,
               help="Where the replica writes its truth and the crawl its log.")
 @click.option("--seed", default=2024, show_default=True)
@@ -417,9 +204,13 @@ def crawl(site, url, db, year, since, log_dir, redis_url, overrides, allow_priva
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 in --out did].")
-def demo(db, out_dir, seed, generation, port, attachments):
+def demo(db_path, out_dir, seed, generation, port, attachments):
     """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
     and grade the result against its truth."""
+    import store
+    from crawler import discover as discovery
+    from crawler.replica_crawl import crawl_replica, previous_attachments, previous_port, previous_subcolumns
+
     if attachments is None:  # round 2 is the same portal as round 1 was
         attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
     subcolumns = generation == 1 or previous_subcolumns(Path(out_dir)) is not False
@@ -429,9 +220,9 @@ def demo(db, out_dir, seed, generation, port, attachments):
     # find the stored pages due for revalidation: so every stored page is revalidated here.
     settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
     port = previous_port(Path(out_dir)) if port is None else port
-    with locked(db) as fd:
+    with locked(db_path) as fd:
         try:
-            run = crawl_replica(db, out_dir, seed=seed, generation=generation, port=port, settings=settings,
+            run = crawl_replica(db_path, out_dir, seed=seed, generation=generation, port=port, settings=settings,
                                 lock_fd=fd, attachments=attachments, discover=True, subcolumns=subcolumns)
         except OSError as error:
             raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
@@ -443,8 +234,8 @@ def demo(db, out_dir, seed, generation, port, attachments):
         click.echo(f"  {site['key']:<16} {site['family']:<8} {site['homepage']}  {len(found.columns)} 年报 columns "
                    f"in {found.requests} requests ({hits} of the {len(known)} listing reports that the portal has); main "
                    f"{', '.join(column.url for column in found.main)}")
-    _summary(store.open_db(db), run)
-    sys.exit(exit_code(run.returncode, run.row))
+    _summary(store.open_db(db_path), run)
+    sys.exit(exit_codes.of_run(run.returncode, run.row))
 
 
 @click.command()
@@ -457,83 +248,17 @@ def replica(port, seed):
     serve(port=port, seed=seed)
 
 
-# The reparse workers' own connection to the database, one per process (_init_worker).
-_worker_db = None
-
-
-def _init_worker(db_path: str) -> None:
-    global _worker_db
-    _worker_db = store.open_db(db_path)
-
-
-def parse_stored(db, digest: str, url: str, content_type: str | None):
-    """A stored report page parsed afresh, with the attachments it was stored with (详见附件):
-    the Parsed the crawl's pipelines would make of the same bytes."""
-    parsed = parse_document(store.load_document(db, digest), url, http_charset=charset_from_content_type(content_type))
-    files = store.attachments_of(db, digest)
-    if not files:
-        return parsed
-    from parsers.record import parse_with_attachments
-
-    content_types = dict(db.execute(
-        "SELECT sha256, content_type FROM documents WHERE sha256 IN (%s)" % ",".join("?" * len(files)),
-        [row["sha256"] for row in files]).fetchall())
-    return parse_with_attachments(parsed, [
-        parse_document(store.load_document(db, row["sha256"]), row["url"],
-                       http_charset=charset_from_content_type(content_types[row["sha256"]])) for row in files])
-
-
-def _parse_stored(document: tuple[str, str, str | None]):
-    """In a worker process: one stored document parsed afresh; (Parsed, None) or (None, error)."""
-    digest, url, content_type = document
-    try:
-        return parse_stored(_worker_db, digest, url, content_type), None
-    except Exception as error:  # one unreadable document must not end the run
-        return None, f"{type(error).__name__}: {error}"
-
-
-def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Counter, list[tuple[str, str]]]:
-    """Parse every stored document again with the current parser, without network.
-
-    Returns the count of each outcome of store.save_report ('reparsed': same bytes, a
-    different parse, rewritten in place; 'unchanged'; 'new'/'changed' for documents that had
-    no report, e.g. whose parse failed before; 'failed') and the (outcome, source) of each
-    report that is not unchanged. Oldest documents first, so that versions keep their order.
-    Parsing runs in `workers` processes (default: one per CPU); this process writes.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    db = store.open_db(db_path)
-    # Attachments are parsed with the page that links them, never as reports of their own.
-    documents = db.execute("SELECT sha256, url, content_type FROM documents WHERE sha256 NOT IN"
-                           " (SELECT sha256 FROM attachments) ORDER BY fetched_at, rowid").fetchall()
-    counts, changes = Counter(), []
-    # Workers from a fresh server process, not forked with this one's open database; the
-    # parser is imported there once, not in every worker.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["parsers.record"])
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool:
-        for (digest, url, _), (parsed, error) in zip(documents, pool.map(_parse_stored, documents, chunksize=4)):
-            files = store.attachments_of(db, digest)
-            status = "failed" if parsed is None else store.save_report_with_attachments(
-                db, parsed, digest, files) if files else store.save_report(db, parsed, digest)
-            counts[status] += 1
-            if status != "unchanged":
-                changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))
-    db.close()
-    return counts, changes
-
-
-@click.command(epilog=EXIT_CODES)
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, exists=True))
+@click.command(epilog=exit_codes.HELP)
+@db_option(exists=True)
 @click.option("--workers", type=int, help="Parsing processes [default: one per CPU].")
-def reparse(db, workers):
+def reparse(db_path, workers):
     """Parse every stored document again with the current parser (no network) and report
     what changed: after a parser fix, the corpus catches up without crawling again."""
-    with locked(db):
+    from corpus.reparse import reparse_corpus
+
+    with locked(db_path):
         started = time.monotonic()
-        counts, changes = reparse_corpus(db, workers)
+        counts, changes = reparse_corpus(db_path, workers)
         seconds = time.monotonic() - started
     for status, what in changes[:20]:
         click.echo(f"  {status:<9} {what}")
@@ -542,16 +267,16 @@ def reparse(db, workers):
     total = sum(counts.values())
     click.echo(f"Re-parsed {total} documents in {seconds:.1f} s: " + ", ".join(
         f"{status} {counts[status]}" for status in ("reparsed", "unchanged", "new", "changed", "failed")))
-    sys.exit(EXIT_PARTIAL if counts["failed"] else EXIT_OK)
+    sys.exit(exit_codes.PARTIAL if counts["failed"] else exit_codes.OK)
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_codes.HELP)
 @click.option("--redis", "redis_url", required=True, metavar="redis://HOST:PORT/DB",
               help="The Redis of the distributed crawl (as given to `govreports crawl --redis`).")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@db_option()
 @click.option("--idle", default=30.0, show_default=True,
               help="Seconds with no item, no queued request and no live worker after which the crawl is over.")
-def ingest(redis_url, db, idle):
+def ingest(redis_url, db_path, idle):
     """Store what the workers of a distributed crawl fetched: the one writer of the database.
 
     Drains the fetched pages from Redis, parses and stores them as a single-process crawl
@@ -560,11 +285,8 @@ def ingest(redis_url, db, idle):
     """
     from crawler.distributed import Ingest, connect
 
-    with locked(db):
-        row = Ingest(connect({"REDIS_URL": redis_url}), db).run(idle=idle)
+    with locked(db_path):
+        row = Ingest(connect({"REDIS_URL": redis_url}), db_path).run(idle=idle)
     click.echo(f"Ingested from {row['workers']} finished workers: {run_counts(row)}")
     failed = row["finish_reason"] != "finished"
-    sys.exit(EXIT_FAILED if failed else EXIT_PARTIAL if row["failed_sites"] or row["errors"] else EXIT_OK)
-
-
-COMMANDS = [crawl, demo, replica, reparse, ingest]
+    sys.exit(exit_codes.FAILED if failed else exit_codes.PARTIAL if row["failed_sites"] or row["errors"] else exit_codes.OK)

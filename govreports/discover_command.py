@@ -10,16 +10,16 @@ import csv
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
 
-from crawler import discover as discovery
-from crawler import registry
-from crawler.discover import Found
-from crawler.middlewares import literal_ip, non_public
+from govreports import exit_codes
 
-EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3  # as `govreports crawl` has them
+if TYPE_CHECKING:  # the crawler (Scrapy) is imported when a command runs, not when the CLI lists them
+    from crawler.discover import Found
+    from crawler.registry import Site
 
 registry_option = click.option("--registry", "registry_path", type=click.Path(dir_okay=False),
                                help="The site registry [default: crawler/sites.toml].")
@@ -44,11 +44,14 @@ def settings_of(overrides: tuple[str, ...]) -> dict[str, str]:
     return dict(override.split("=", 1) for override in overrides)
 
 
-def find(url: str, *, max_requests: int = discovery.MAX_REQUESTS, allow_private: bool = False,
+def find(url: str, *, max_requests: int | None = None, allow_private: bool = False,
          settings: dict | None = None, follow: bool = True) -> Found:
-    """Discover from `url`; a discovery that could not run at all is an error, with its cause."""
-    found, stderr = discovery.run(url, max_requests=max_requests, allow_private=allow_private, settings=settings,
-                                  follow=follow)
+    """Discover from `url` (at most `max_requests` pages, default crawler.discover.MAX_REQUESTS);
+    a discovery that could not run at all is an error, with its cause."""
+    from crawler import discover as discovery
+
+    found, stderr = discovery.run(url, max_requests=max_requests or discovery.MAX_REQUESTS,
+                                  allow_private=allow_private, settings=settings, follow=follow)
     if found is None:
         last = [line for line in stderr.splitlines() if line.strip()][-1:] or ["no output"]
         raise click.ClickException(f"the discovery crawl did not finish: {last[0]}")
@@ -106,6 +109,10 @@ def entries(found: Found, *, agency: str | None = None, region: str | None = Non
             allow_private: bool = False) -> list[dict]:
     """Registry entries for what a discovery found: one per CMS family among the columns that
     list reports (the main column and its sub-columns), keyed by the host."""
+    from crawler import registry
+    from crawler.middlewares import literal_ip, non_public
+
+
     host = urlsplit(found.start).hostname or ""
     address = literal_ip(host)
     local = allow_private or bool(address and non_public(address))
@@ -126,6 +133,9 @@ def entries(found: Found, *, agency: str | None = None, region: str | None = Non
 
 def add_found(found: Found, registry_path, **naming) -> list[str]:
     """Write what a discovery found to the registry; the lines saying what was done."""
+    from crawler import registry
+
+
     said = []
     for entry in entries(found, **naming):
         existing = registry.append(registry_path, entry)
@@ -142,6 +152,9 @@ def columns_for_crawl(url: str, *, allow_private: bool, settings: dict) -> list[
     """The columns `crawl --url URL` crawls: URL and its sub-columns when it is a 年报 listing,
     else the columns a discovery from it finds (said on the terminal). A page that could not be
     read at all (refused, blocked, down) is left to the crawl, which records it as it does."""
+    from crawler import discover as discovery
+
+
     found = find(url, allow_private=allow_private, settings=settings)
     for refused, reason in found.refused[:1]:
         click.echo(f"govreports: {refused} not requested: {reason}", err=True)
@@ -150,7 +163,7 @@ def columns_for_crawl(url: str, *, allow_private: bool, settings: dict) -> list[
     if not found.columns:
         click.echo(f"govreports: {url} is not a 年报 listing, and no 年报 column was found from it: "
                    f"{found.how_far()}", err=True)
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_codes.FAILED)
     columns = [column.url for column in found.columns if column.reports] or [found.columns[0].url]
     if discovery.canonical(found.columns[0].url) != discovery.canonical(url):
         click.echo(f"{url} is not a 年报 listing: discovery found {len(found.columns)} 年报 column(s) in "
@@ -166,8 +179,7 @@ def columns_for_crawl(url: str, *, allow_private: bool, settings: dict) -> list[
 @click.argument("url")
 @click.option("--add", is_flag=True, help="Write a sites.toml entry for what is found (never a duplicate).")
 @registry_option
-@click.option("--max-requests", default=discovery.MAX_REQUESTS, show_default=True, type=click.IntRange(1, 500),
-              help="Pages the discovery may request.")
+@click.option("--max-requests", type=click.IntRange(1, 500), help="Pages the discovery may request [default: 60].")
 @private_option
 @set_option
 def discover(url, add, registry_path, max_requests, allow_private, overrides):
@@ -179,7 +191,7 @@ def discover(url, add, registry_path, max_requests, allow_private, overrides):
                  settings=settings_of(overrides))
     if not found.columns:
         click.echo(f"govreports: no 年报 column found: {found.how_far()}", err=True)
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_codes.FAILED)
     echo_found(found)
     if add:
         for line in add_found(found, registry_path, allow_private=allow_private):
@@ -195,6 +207,9 @@ def sites():
 @registry_option
 def list_sites(registry_path):
     """Every site of the registry, with its family and columns."""
+    from crawler import registry
+
+
     try:
         known = registry.load(registry_path)
     except (OSError, registry.RegistryError) as error:
@@ -218,12 +233,12 @@ def add_site(url, registry_path, agency, region, allow_private, overrides):
     found = find(checked_url(url), allow_private=allow_private, settings=settings_of(overrides))
     if not found.columns:
         click.echo(f"govreports: no 年报 column found: {found.how_far()}", err=True)
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_codes.FAILED)
     for line in add_found(found, registry_path, agency=agency, region=region, allow_private=allow_private):
         click.echo(line)
 
 
-def check_site(site: registry.Site, settings: dict) -> list[tuple[str, str]]:
+def check_site(site: Site, settings: dict) -> list[tuple[str, str]]:
     """(state, detail) of each column of a site, each page fetched once (one crawl for the site):
     reachable, blocked, refused, failed, moved, not a listing, or cms changed."""
     found = find(" ".join(site.columns), max_requests=len(site.columns), allow_private=site.is_local,
@@ -231,7 +246,10 @@ def check_site(site: registry.Site, settings: dict) -> list[tuple[str, str]]:
     return [column_state(site, url, found) for url in site.columns]
 
 
-def column_state(site: registry.Site, url: str, found: Found) -> tuple[str, str]:
+def column_state(site: Site, url: str, found: Found) -> tuple[str, str]:
+    """One column's state, from what the crawl of its site found."""
+    from crawler import discover as discovery
+
     def mine(pairs: list[tuple[str, str]]) -> list[str]:
         return [detail for page, detail in pairs if page == url]
 
@@ -262,6 +280,9 @@ def check_sites(key, registry_path, overrides):
     """Fetch each site's columns once (robots.txt and politeness as in a crawl) and report, in a
     table, whether they are reachable, blocked (521, 412, soft 404), moved, or run another CMS.
     Exit 0 when all are reachable, 3 when some are not, 1 when none is."""
+    from crawler import registry
+
+
     settings = settings_of(overrides)
     try:
         chosen = registry.select(registry.load(registry_path), key, json.loads(settings.get("GOVREPORTS_COLUMNS", "{}")))
@@ -277,7 +298,7 @@ def check_sites(key, registry_path, overrides):
         click.echo(f"{site.key:<20} {state:<14} {url:<60} {detail}")
     bad = sum(state != "reachable" for state, _ in states)
     click.echo(f"{len(states) - bad} of {len(states)} columns reachable")
-    sys.exit(EXIT_OK if not bad else EXIT_FAILED if bad == len(states) else EXIT_PARTIAL)
+    sys.exit(exit_codes.OK if not bad else exit_codes.FAILED if bad == len(states) else exit_codes.PARTIAL)
 
 
 @sites.command("import")
@@ -314,20 +335,10 @@ def import_sites(csv_file, registry_path, allow_private, overrides):
         click.echo(f"\n{len(failures)} of {len(rows)} failed:")
         for url, why in failures:
             click.echo(f"  {url}: {why}")
-    sys.exit(EXIT_PARTIAL if failures else EXIT_OK)
+    sys.exit(exit_codes.PARTIAL if failures else exit_codes.OK)
 
 
 COMMANDS = [discover, sites]
-
-
-def discover_replica(sites: list[dict], settings: dict) -> tuple[dict[str, list[str]], dict[str, Found]]:
-    """The demo's start: each replica site's 年报 columns, discovered from its homepage (in
-    parallel, one child crawl per site). Returns GOVREPORTS_COLUMNS and what each discovery found."""
-    with ThreadPoolExecutor(len(sites) or 1) as pool:
-        founds = list(pool.map(lambda site: find(site["homepage"], settings=settings), sites))
-    columns = {site["key"]: [column.url for column in found.columns if column.reports]
-               for site, found in zip(sites, founds)}
-    return {key: urls for key, urls in columns.items() if urls}, {site["key"]: found for site, found in zip(sites, founds)}
 
 
 def echo_agency_levels(reports: list[dict], site_of, keys: list[str]) -> None:

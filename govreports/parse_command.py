@@ -6,13 +6,10 @@ from pathlib import Path
 
 import click
 
-from parsers import store
-from parsers.record import parse_document
+from govreports import exit_codes
+from govreports.options import db_option
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
-DEFAULT_DB = "output/reports.db"
-UNREADABLE_INPUT = 1  # exit status: some input could not be read or parsed; the others were
-STORAGE_FAILURE = 2  # exit status: the database could not be opened or written; the run stopped
 
 
 def expand(paths):
@@ -30,21 +27,21 @@ def source_name(path: Path) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-@click.command()
+@click.command(epilog=exit_codes.HELP)
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON record per input; write nothing.")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to store into.")
+@db_option()
 def parse(paths, as_json, db_path):
-    """Parse annual reports (HTML or text, any encoding) into records.
+    """Parse annual reports (HTML or text, any encoding) into records (and store them, without --json).
 
-    \b
-    Exit status:
-      0  every input was parsed (and stored, without --json)
-      1  some input could not be read or parsed; the others were
-      2  the database could not be opened or written (read-only, disk full,
-         not a database): the run stops there, and every report stored
-         before it is whole (each is written in one transaction)
+    An input that cannot be read or parsed is reported and the others go on (exit 1). A
+    database that cannot be opened or written (read-only, disk full, not a database) stops
+    the run there (exit 74); every report stored before it is whole (each is written in one
+    transaction).
     """
+    import store
+    from parsers.record import parse_document
+
     db = None if as_json else _stored(db_path, None, store.open_db, db_path)
     failures = 0
     for path in expand(paths):
@@ -70,11 +67,11 @@ def parse(paths, as_json, db_path):
         click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
                    f"{len(record['problems'])} problems\t{status}")
     if failures:
-        sys.exit(UNREADABLE_INPUT)
+        sys.exit(exit_codes.FAILED)
 
 
 def _stored(db_path: str, name: str | None, step, *args, **kwargs):
-    """One database step. Its failure ends the run with one line and STORAGE_FAILURE: every
+    """One database step. Its failure ends the run with one line and exit code STORAGE: every
     later write would fail alike, and stopping leaves each stored report whole."""
     try:
         return step(*args, **kwargs)
@@ -82,4 +79,4 @@ def _stored(db_path: str, name: str | None, step, *args, **kwargs):
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         where = f"; stopped at {name}" if name else ""
         click.echo(f"error: {db_path}: cannot store reports ({reason}){where}", err=True)
-        sys.exit(STORAGE_FAILURE)
+        sys.exit(exit_codes.STORAGE)

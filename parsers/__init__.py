@@ -9,10 +9,18 @@ Stages, one module each, in the order a document goes through them:
     metadata  title, agency, year, publication date
     narrative figures stated in prose (pre-2019 reports)
     validate  the arithmetic checks of SCHEMA.md -> problems
-    store     documents / reports / cells in SQLite (sqlite-utils)
 
 `record.parse_document` runs them all; the crawler's item pipelines call the same stages.
+Storing the records is the `store` package's job, outside this library.
 """
-from .record import parse_document, parse_file
-
 __all__ = ["parse_document", "parse_file"]
+
+
+def __getattr__(name: str):
+    # parsers.record on first use only: importing one stage (parsers.templates for the
+    # corpus labels, say) must not load the PDF and Office readers.
+    if name in __all__:
+        from parsers import record
+
+        return getattr(record, name)
+    raise AttributeError(f"module 'parsers' has no attribute {name!r}")

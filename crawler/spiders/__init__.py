@@ -1,1 +1,2 @@
-"""Spiders: one base spider per CMS family, combined into the `reports` spider."""
+"""Spiders: the base of every family's spider (base) and the `reports` spider that combines them
+(reports); the families themselves are in crawler.families."""

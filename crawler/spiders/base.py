@@ -4,7 +4,7 @@ the report URLs its listings show (`present`, for crawler.extensions.Vanished) a
 failures (stats `govreports/failed/<site>`, for the exit code and crawl_runs.failed_sites).
 
 A family spider (trs.py, hanweb.py, generic.py) adds one callback, `parse_<family>(response,
-site)`, for the first page of a column; `ReportsSpider` dispatches each site to it by the
+site)`, for the first page of a column; `SiteDispatchSpider` dispatches each site to it by the
 site's `family`. Callbacks receive the registry `Site` as a keyword argument so that one
 spider can crawl many sites of several families at once.
 """
@@ -20,8 +20,8 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.selector import Selector
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import attachments

@@ -26,10 +26,9 @@ from twisted.python.failure import Failure
 from crawler import discover, registry
 from crawler import settings as project
 from crawler.blocking import blocked_kind
+from crawler.families import family_of, trs
 from crawler.middlewares import NonPublicAddress, Refused
-from crawler.spiders import trs
 from crawler.spiders.base import page_text
-from crawler.spiders.reports import family_of
 
 HTML = (b"text/html", b"application/xhtml")
 

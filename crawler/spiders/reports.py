@@ -18,23 +18,16 @@ from dataclasses import replace
 import scrapy
 from scrapy.http import Response
 
-from crawler import registry
+from crawler import families, registry
+from crawler.families import family_of
 from crawler.registry import Site
-from crawler.spiders import hanweb, trs
 from crawler.spiders.base import unless_blocked
-from crawler.spiders.generic import GenericSpider
-from crawler.spiders.hanweb import HanwebSpider
-from crawler.spiders.trs import TRSSpider
-
-# Page markers of the families, checked in order; a column matching none is generic.
-MARKERS = (("trs", trs.MARKER), ("hanweb", hanweb.MARKER))
 
 
-def family_of(body: bytes) -> str:
-    return next((family for family, marker in MARKERS if marker.search(body)), "generic")
+class SiteDispatchSpider(*(family.spider for family in families.declared())):
+    """Every family's spider in one (crawler.families): each site goes to its family's
+    parse_<family> callback, a column in no registry to the family its page looks like."""
 
-
-class ReportsSpider(TRSSpider, HanwebSpider, GenericSpider):
     name = "reports"
 
     def __init__(self, *args, site: str | None = None, url: str | None = None, allow_private: str | None = None,

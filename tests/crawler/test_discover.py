@@ -8,11 +8,10 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+from corpus.truth import differences, stored_records, wrong_values
 from crawler import discover, registry
 from crawler.runner import LOCAL
 from govreports.cli import main
-from govreports.crawl_commands import stored_records
-from govreports.truth import differences, wrong_values
 from replica.server import Replica
 
 FILES = Path(__file__).resolve().parents[1] / "files"

@@ -1,0 +1,1 @@
+"""Benchmarks of the parser and the crawl (`make bench`): a test harness, not part of the installed package."""

@@ -1,0 +1,135 @@
+"""Hanweb JCMS (大汉) columns: `/col/col<id>/index.html`.
+
+The column page embeds its first records as XML in a script,
+
+    <script type="text/xml"><datastore><nextgroup>…</nextgroup><recordset>
+      <record><![CDATA[<li><a href="/art/2024/1/19/art_1234_567890.html" title="…">…</a>…</li>]]></record>…
+
+and configures the jpage pager in another: `totalRecord:N`, `perPage:15`, `groupSize:3`,
+`proxyUrl:'/module/web/jpage/dataproxy.jsp'`, and the `var param_<unitid> = {…}` object the
+pager posts. The rest comes a group (groupSize pages) at a time from
+`POST <proxyUrl>?startrecord=46&endrecord=90&perpage=15`, which answers the same XML with
+`<totalrecord>`. Some servers repeat a record across groups.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import scrapy
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from scrapy.http import Response
+from scrapy.selector import Selector
+
+from crawler.families import Family
+from crawler.registry import Site
+from crawler.spiders.base import ReportSpider, link_title, page_text, unless_blocked
+
+MARKER = re.compile(rb"<datastore>|jpage/dataproxy\.jsp")
+DATASTORE = re.compile(r"<datastore>.*?</datastore>", re.S)
+PARAM = re.compile(r"\bvar\s+param_\w+\s*=\s*\{(.*?)\}", re.S)
+FIELD = re.compile(r"""(\w+)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,\s}]+))""")
+
+
+def _setting(name: str, script: str) -> str | None:
+    found = re.search(rf"\b{name}\s*[:=]\s*['\"]?([\w/.\-]+)", script)
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class Datastore:
+    records: list[str]  # the <li> fragments, in order, repeats included
+    total: int | None  # <totalrecord>, when the XML states it
+
+
+def datastore(xml: str) -> Datastore:
+    """Read one datastore. defusedxml refuses DTDs and entities, so a hostile or broken
+    reply cannot expand entities or reach files; it raises instead."""
+    root = fromstring(xml, forbid_dtd=True)
+    total = root.findtext("totalrecord")
+    return Datastore(
+        records=[record.text or "" for record in root.iter("record")],
+        total=int(total) if total and total.strip().isdigit() else None,
+    )
+
+
+@dataclass(frozen=True)
+class Pager:
+    total: int | None
+    per_page: int
+    group_size: int
+    proxy: str
+    params: dict[str, str]
+
+
+def pager(html: str, site: Site) -> Pager:
+    """The jpage pager's configuration in a column page; the site's registry entry fills gaps."""
+    params = PARAM.search(html)
+    total, per_page, group_size = (_setting(name, html) for name in ("totalRecord", "perPage", "groupSize"))
+    return Pager(
+        total=int(total) if total and total.isdigit() else None,
+        per_page=int(per_page) if per_page and per_page.isdigit() else site.page_size,
+        group_size=int(group_size) if group_size and group_size.isdigit() else 3,
+        proxy=_setting("proxyUrl", html) or site.dataproxy,
+        params={m[0]: m[1] or m[2] or m[3] for m in FIELD.findall(params.group(1))} if params else {},
+    )
+
+
+class HanwebSpider(ReportSpider):
+    @unless_blocked
+    def parse_hanweb(self, response: Response, site: Site) -> Iterator[scrapy.Request]:
+        """The column page: its embedded records, then one dataproxy request per group."""
+        html = page_text(response)
+        embedded = DATASTORE.search(html)
+        if not embedded:
+            self.logger.warning("no datastore in Hanweb column %s", response.url)
+            return
+        first = self._datastore(embedded.group(0), response)
+        if first is None:
+            return
+        yield from self._hanweb_reports(first, response.url, site)
+        config = pager(html, site)
+        total = config.total or first.total
+        if total is None:
+            self.logger.warning("Hanweb column %s states no totalRecord: only embedded records read", response.url)
+            return
+        group = config.per_page * config.group_size
+        for start in range(len(first.records) + 1, total + 1, group):
+            yield scrapy.FormRequest(
+                response.urljoin(
+                    f"{config.proxy}?startrecord={start}&endrecord={start + group - 1}&perpage={config.per_page}"
+                ),
+                formdata=config.params,
+                headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
+                callback=self.parse_hanweb_records,
+                errback=self.request_failed,
+                cb_kwargs={"site": site, "column": response.url},
+            )
+
+    @unless_blocked
+    def parse_hanweb_records(self, response: Response, site: Site, column: str) -> Iterator[scrapy.Request]:
+        group = self._datastore(page_text(response), response)
+        if group is not None:
+            yield from self._hanweb_reports(group, column, site)
+
+    def _datastore(self, xml: str, response: Response) -> Datastore | None:
+        try:
+            return datastore(xml)
+        except (DefusedXmlException, ET.ParseError) as exc:
+            self.logger.error("refused the datastore XML of %s: %r", response.url, exc)
+            self.crawler.stats.inc_value("govreports/errors")
+            return None
+
+    def _hanweb_reports(self, found: Datastore, column: str, site: Site) -> Iterator[scrapy.Request]:
+        for record in found.records:
+            for link in Selector(text=record).xpath("//a[@href]"):
+                request = self.report_request(urljoin(column, link.attrib["href"]), link_title(link), site)
+                if request:
+                    yield request
+
+
+FAMILY = Family(name="hanweb", spider=HanwebSpider, recognise=MARKER.search, checked=2)

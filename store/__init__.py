@@ -1,0 +1,257 @@
+"""The corpus in SQLite: documents (original bytes), reports (one row per version), cells (long form),
+the attachments a page was put together with, blocked pages and crawl runs. This package owns
+every table of the crawl; what a crawl fetched comes in through store.fetched. (The corpus's
+derived tables, regions and checks, are corpus/'s.)
+
+Originals are stored first and compressed, so a parser change can re-read the whole
+corpus without crawling again and a parse failure loses nothing. Each report is written
+in one transaction: its cells are all there or none. Saving the same bytes twice
+changes nothing.
+"""
+import hashlib
+import json
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+PARSER_VERSION = "1"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_db(path) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    _create(db)
+    return db
+
+
+def _create(db):
+    if "documents" not in db.table_names():
+        db["documents"].create({
+            "sha256": str, "url": str, "headers": str, "fetched_at": str, "size": int,
+            "content_type": str, "compression": str, "content": bytes,
+        }, pk="sha256")
+    if "reports" not in db.table_names():
+        db["reports"].create({
+            "id": int, "report_key": str, "document_sha256": str, "source": str, "title": str,
+            "agency": str, "year": int, "published_on": str, "template": str, "traditional": int,
+            "encoding": str, "problems": str, "problem_count": int, "text": str,
+            "record_sha256": str, "current": int, "parsed_at": str, "parser_version": str,
+        }, pk="id", foreign_keys=[("document_sha256", "documents", "sha256")])
+        db["reports"].create_index(["report_key"])
+        db["reports"].create_index(["document_sha256"], unique=True)
+        db["reports"].enable_fts(["title", "agency", "text"], create_triggers=True, tokenize="trigram")
+    if "cells" not in db.table_names():
+        db["cells"].create({
+            "report_id": int, "table_name": str, "row_key": str, "col_key": str,
+            "value": float, "value_raw": str,
+        }, foreign_keys=[("report_id", "reports", "id")])
+        db["cells"].create_index(["report_id"])
+        db["cells"].create_index(["table_name", "row_key", "col_key"])
+    _add_later_columns(db)
+
+
+# Columns added after the first tables were made, also added to databases made before them,
+# and the index the incremental crawl finds a page's documents by.
+LATER_COLUMNS = {
+    "documents": {"site": str, "verified_at": str,  # the registry site it was listed by; last seen as these bytes
+                  "file_name": str},  # an attachment's own name (Content-Disposition or link text): metadata only
+    "reports": {
+        "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
+        "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
+    },
+}
+
+
+def _add_later_columns(db):
+    for table, columns in LATER_COLUMNS.items():
+        if table in db.table_names():
+            missing = {name: kind for name, kind in columns.items() if name not in db[table].columns_dict}
+            for name, kind in missing.items():
+                db[table].add_column(name, kind)
+    db["documents"].create_index(["url"], if_not_exists=True)
+    if "attachments" not in db.table_names():
+        # The files a report page links (详见附件), by the page's document: which bytes the
+        # report was put together from, and where each came from.
+        db["attachments"].create({
+            "page_sha256": str, "position": int, "link": str, "url": str, "sha256": str, "file_name": str,
+        }, pk=("page_sha256", "position"), foreign_keys=[("page_sha256", "documents", "sha256"),
+                                                         ("sha256", "documents", "sha256")])
+        db["attachments"].create_index(["sha256"])
+    # Challenge pages and soft 404s met where a report was expected (store.fetched.save_blocked).
+    if "blocked" not in db.table_names():
+        db["blocked"].create({"url": str, "site": str, "status": int, "kind": str, "fetched_at": str})
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_document(db, data: bytes, *, url: str, headers: dict | None = None,
+                  fetched_at: str | None = None, site: str | None = None) -> str:
+    """Store the original bytes (compressed) under their SHA-256; idempotent."""
+    digest = sha256(data)
+    headers = headers or {}
+    content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), None)
+    fetched_at = fetched_at or now()
+    db["documents"].insert({
+        "sha256": digest, "url": url, "headers": json.dumps(headers, ensure_ascii=False),
+        "fetched_at": fetched_at, "size": len(data), "content_type": content_type,
+        "compression": "zlib", "content": zlib.compress(data, 6), "site": site, "verified_at": fetched_at,
+    }, ignore=True)
+    return digest
+
+
+def confirm_document(db, digest: str, *, headers: dict, verified_at: str) -> None:
+    """The page still holds these bytes (a 304, or the same bytes again): remember when, and
+    its latest validators, so that the next revalidation sends the ETag the server now uses."""
+    stored = json.loads(db["documents"].get(digest)["headers"] or "{}")
+    latest = {key: value for key, value in headers.items() if key.lower() in ("etag", "last-modified")}
+    replaced = {key.lower() for key in latest}
+    stored = {key: value for key, value in stored.items() if key.lower() not in replaced} | latest
+    db["documents"].update(digest, {"headers": json.dumps(stored, ensure_ascii=False), "verified_at": verified_at})
+
+
+def report_pages(db, url: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(url, sha256, headers, verified_at) of the documents of current reports, oldest first
+    (so that the latest copy of a URL comes last): what a re-crawl may skip or revalidate."""
+    where = "r.current = 1" + (" AND d.url = ?" if url else "")
+    return db.execute(
+        "SELECT d.url, d.sha256, d.headers, coalesce(d.verified_at, d.fetched_at) FROM documents d"
+        f" JOIN reports r ON r.document_sha256 = d.sha256 WHERE {where} ORDER BY d.fetched_at",
+        [url] if url else []).fetchall()
+
+
+def has_report(db, digest: str) -> bool:
+    """Whether these bytes were parsed into a report already: then fetching them again needs no parse."""
+    return db.execute("SELECT 1 FROM reports WHERE document_sha256 = ?", [digest]).fetchone() is not None
+
+
+def mark_vanished(db, site: str, present: set[str], when: str) -> tuple[int, int]:
+    """After a complete read of `site`'s listings: its current reports whose page is not in
+    `present` are marked vanished (kept, and still current: nothing replaced them); marked
+    ones that are listed again are unmarked. Returns (newly vanished, back again)."""
+    with db.atomic():
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS present (url TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM temp.present")
+        db.conn.executemany("INSERT OR IGNORE INTO temp.present VALUES (?)", [(url,) for url in present])
+        mine = "document_sha256 IN (SELECT sha256 FROM documents WHERE site = ?)"
+        vanished = db.execute(
+            f"UPDATE reports SET vanished_at = ? WHERE current = 1 AND vanished_at IS NULL AND {mine}"
+            " AND source NOT IN (SELECT url FROM temp.present)", [when, site]).rowcount
+        back = db.execute(
+            f"UPDATE reports SET vanished_at = NULL WHERE vanished_at IS NOT NULL AND {mine}"
+            " AND source IN (SELECT url FROM temp.present)", [site]).rowcount
+    return vanished, back
+
+
+def load_document(db, digest: str) -> bytes:
+    row = db["documents"].get(digest)
+    return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+
+
+def record_sha256(record: dict) -> str:
+    """What a parse said, minus where the bytes came from: equal means nothing to rewrite."""
+    stable = {key: value for key, value in record.items() if key != "source"}
+    return sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode())
+
+
+def save_report(db, parsed, document_sha256: str) -> str:
+    """Store one parsed report with its cells, in one transaction.
+
+    Returns 'new' (first version of this report), 'changed' (a new version: other bytes
+    for a report already stored; earlier versions stay, no longer current), 'reparsed'
+    (same bytes, different parse: rewritten in place) or 'unchanged'.
+    """
+    record = parsed.record
+    digest = record_sha256(record)
+    existing = next(db["reports"].rows_where("document_sha256 = ?", [document_sha256], limit=1), None)
+    if existing and existing["record_sha256"] == digest:
+        return "unchanged"
+    row = {
+        "report_key": parsed.report_key, "document_sha256": document_sha256,
+        "source": record["source"], "title": record["title"], "agency": record["agency"],
+        "year": record["year"], "published_on": record["published_on"], "template": record["template"],
+        "traditional": int(record["traditional"]), "encoding": record["encoding"],
+        "problems": json.dumps(record["problems"], ensure_ascii=False),
+        "problem_count": len(record["problems"]), "text": parsed.text, "record_sha256": digest,
+        "figures_from": record.get("figures_from"),
+        "current": 1, "parsed_at": now(), "parser_version": PARSER_VERSION,
+    }
+    with db.atomic():
+        if existing:
+            status = "reparsed"
+            report_id = existing["id"]
+            row["current"] = existing["current"]
+            db["reports"].update(report_id, row)
+            db.execute("DELETE FROM cells WHERE report_id = ?", [report_id])
+        else:
+            earlier = db.execute("SELECT count(*) FROM reports WHERE report_key = ?",
+                                 [parsed.report_key]).fetchone()[0]
+            status = "changed" if earlier else "new"
+            db.execute("UPDATE reports SET current = 0 WHERE report_key = ?", [parsed.report_key])
+            report_id = db["reports"].insert(row).last_pk
+        db.conn.executemany(  # plain executemany: a report has ~200 cells, and this is the hot path
+            "INSERT INTO cells (report_id, table_name, row_key, col_key, value, value_raw) VALUES (?, ?, ?, ?, ?, ?)",
+            [(report_id, cell.table, cell.row, cell.col, cell.value, cell.raw) for cell in parsed.cells])
+    return status
+
+
+# ---- attachments: files a report page links, stored as documents of their own -------------
+
+def save_attachment(db, data: bytes, *, url: str, file_name: str | None, headers: dict | None = None,
+                    fetched_at: str | None = None, site: str | None = None) -> str:
+    """An attachment's bytes, stored as any document (by SHA-256, idempotent), with the file's
+    own name kept as metadata. The name is never used as a path."""
+    digest = save_document(db, data, url=url, headers=headers, fetched_at=fetched_at, site=site)
+    if file_name:
+        db.execute("UPDATE documents SET file_name = ? WHERE sha256 = ? AND file_name IS NULL", [file_name, digest])
+    return digest
+
+
+def attachments_of(db, page_sha256: str) -> list[dict]:
+    """The attachments a stored report page was put together with, in link order."""
+    return list(db["attachments"].rows_where("page_sha256 = ?", [page_sha256], order_by="position"))
+
+
+def save_report_with_attachments(db, parsed, document_sha256: str, attachments: list[dict]) -> str:
+    """save_report for a page put together with its attachments (dicts with link, url, sha256,
+    file_name), which are recorded with it in the same transaction. Returns save_report's status."""
+    with db.atomic():
+        status = save_report(db, parsed, document_sha256)
+        db.execute("DELETE FROM attachments WHERE page_sha256 = ?", [document_sha256])
+        db.conn.executemany(
+            "INSERT INTO attachments (page_sha256, position, link, url, sha256, file_name) VALUES (?, ?, ?, ?, ?, ?)",
+            [(document_sha256, position, item["link"], item["url"], item["sha256"], item.get("file_name"))
+             for position, item in enumerate(attachments)])
+    return status
+
+
+def attachment_documents(db) -> list[tuple[str, str, str, str, str, str, str | None]]:
+    """(page sha256, link, url, sha256, headers, verified_at, file_name) of the attachments of
+    current reports, in link order: what a re-crawl revalidates instead of downloading again."""
+    return db.execute(
+        "SELECT a.page_sha256, a.link, a.url, d.sha256, d.headers, coalesce(d.verified_at, d.fetched_at),"
+        " a.file_name FROM attachments a JOIN reports r ON r.document_sha256 = a.page_sha256 AND r.current = 1"
+        " JOIN documents d ON d.sha256 = a.sha256 ORDER BY a.page_sha256, a.position").fetchall()
+
+
+def save_run(db, row: dict) -> None:
+    """A crawl's `crawl_runs` row: a single crawl's (crawler.extensions) or a distributed
+    round's (crawler.distributed). Columns are added as runs come to count more things."""
+    db["crawl_runs"].insert(row, pk="id", alter=True)
+
+
+def attachment_shas(db) -> set[str]:
+    """Documents that are some page's attachment: parsed only together with their page."""
+    return {row[0] for row in db.execute("SELECT DISTINCT sha256 FROM attachments")}
