@@ -256,6 +256,8 @@ class Found:
         """Where a discovery that found nothing got to, in one line."""
         if self.refused and not self.visited:
             return f"{self.refused[0][0]} was not requested: {self.refused[0][1]}"
+        if self.blocked and not self.visited:
+            return f"{self.blocked[0][0]} answers with a page that blocks crawlers or hides a missing page ({self.blocked[0][1]})"
         if not self.visited:
             why = self.failed[0][1] if self.failed else "no answer"
             return f"{self.start} could not be fetched ({why})"
