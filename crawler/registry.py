@@ -5,6 +5,8 @@ sites of one family differ are optional fields here, so adding a site is data, n
 """
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -113,3 +115,36 @@ def adhoc(url: str) -> Site:
     address = literal_ip(host)
     return Site(key=host, agency="", region="", family=None, columns=(url,),
                 local=bool(address and non_public(address)))
+
+
+def key_for(host: str) -> str:
+    """A registry key from a host name: www.hd.gov.cn -> hd-gov-cn; an address keeps its digits."""
+    return re.sub(r"[^0-9a-z]+", "-", host.lower().removeprefix("www.")).strip("-")
+
+
+def toml_entry(entry: dict) -> str:
+    """One [[sites]] table. JSON's string escapes are TOML's basic-string escapes."""
+    lines = ["", "[[sites]]"]
+    for name, value in entry.items():
+        if isinstance(value, bool):
+            lines.append(f"{name} = {'true' if value else 'false'}")
+        elif isinstance(value, (list, tuple)):
+            lines.append(f"{name} = [" + ", ".join(json.dumps(item, ensure_ascii=False) for item in value) + "]")
+        else:
+            lines.append(f"{name} = {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def append(path: str | Path | None, entry: dict) -> str | None:
+    """Add a site to the registry file, unless one of its columns or its key is there already:
+    then the key of the site that has it is returned and nothing is written."""
+    path = Path(path or DEFAULT_PATH)
+    sites = load(path) if path.exists() else {}
+    columns = set(entry["columns"])
+    for site in sites.values():
+        if site.key == entry["key"] or columns & set(site.columns):
+            return site.key
+    Site(**{**entry, "columns": tuple(entry["columns"])})  # the fields are the registry's
+    with path.open("a", encoding="utf-8") as out:
+        out.write(toml_entry(entry))
+    return None

@@ -19,6 +19,7 @@ class ReplicaCrawl:
     truth_path: Path
     log_file: Path
     generation: int = 1
+    discovered: dict | None = None  # by site key, what discovery from its homepage found
 
     @property
     def row(self) -> dict | None:
@@ -45,19 +46,55 @@ def previous_attachments(out_dir: Path) -> bool | None:
         return None
 
 
+def previous_subcolumns(out_dir: Path) -> bool | None:
+    """Whether the replica served from `out_dir` last time had sub-columns (None: no round there
+    yet), so that its next round is the same portal."""
+    try:
+        sites = json.loads((out_dir / "sites.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return any(len(site.get("columns") or ()) > 1 for site in sites)
+
+
+def discover_replica(sites: list[dict], settings: dict) -> tuple[dict[str, list[str]], dict]:
+    """Each replica site's 年报 columns, discovered from its homepage (in parallel, one child crawl
+    per site). Returns GOVREPORTS_COLUMNS and what each discovery found, by site key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawler import discover
+
+    def found(site: dict):
+        result, stderr = discover.run(site["homepage"], settings=settings)
+        if result is None:
+            raise RuntimeError(f"the discovery from {site['homepage']} did not finish: {stderr[-500:]}")
+        return result
+
+    with ThreadPoolExecutor(len(sites) or 1) as pool:
+        founds = dict(zip((site["key"] for site in sites), pool.map(found, sites)))
+    columns = {key: [column.url for column in result.columns if column.reports] for key, result in founds.items()}
+    return {key: urls for key, urls in columns.items() if urls}, founds
+
+
 def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
                   generation: int = 1, port: int = 0, lock_fd: int | None = None,
-                  attachments: bool = False, faults: dict | None = None) -> ReplicaCrawl:
+                  attachments: bool = False, faults: dict | None = None, discover: bool = False,
+                  subcolumns: bool | None = None) -> ReplicaCrawl:
     """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
-    `attachments`, `faults`: as replica.server.Replica takes them."""
+    `attachments`, `faults`, `subcolumns` (default: as `discover`): as replica.server.Replica takes
+    them. With `discover` the crawl starts from the homepages: the columns it crawls are those
+    discovery finds there."""
     from replica.server import Replica
 
     out_dir = Path(out_dir)
     log_file = out_dir / f"crawl-gen{generation}.log"
     with Replica(seed=seed, out_dir=out_dir, port=port, generation=generation, attachments=attachments,
-                 faults=faults) as replica:
+                 faults=faults, subcolumns=discover if subcolumns is None else subcolumns) as replica:
         started = time.monotonic()
-        result = run_crawl(db=db, columns=replica_columns(replica.sites), settings={**LOCAL, **(settings or {})},
+        columns, discovered = replica_columns(replica.sites), None
+        if discover:
+            columns, discovered = discover_replica(replica.sites, {**LOCAL, **(settings or {})})
+        result = run_crawl(db=db, columns=columns, settings={**LOCAL, **(settings or {})},
                            log_file=log_file, lock_fd=lock_fd)
         seconds = time.monotonic() - started
-    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation)
+    return ReplicaCrawl(seconds, result.returncode, replica.sites, replica.truth_path, log_file, generation,
+                        discovered)

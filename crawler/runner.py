@@ -24,10 +24,11 @@ UNTHROTTLED = {**LOCAL, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_
 
 
 def replica_columns(sites: list[dict]) -> dict[str, list[str]]:
-    """GOVREPORTS_COLUMNS for a running replica, from `Replica.sites`."""
+    """GOVREPORTS_COLUMNS for a running replica, from `Replica.sites`: every 年报 column of each
+    site (its sub-columns too, when it has them)."""
     columns: dict[str, list[str]] = {}
     for site in sites:
-        columns.setdefault(site["key"], []).append(site["column_url"])
+        columns.setdefault(site["key"], []).extend(site.get("columns") or [site["column_url"]])
     return columns
 
 
@@ -42,12 +43,15 @@ def crawl_command(
     settings: dict | None = None,
     log_file: str | Path | None = None,
     lock_fd: int | None = None,
+    spider: str = "reports",
+    spider_args: dict | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of `scrapy crawl reports` into `db`; the arguments are
     the spider's (see crawler/spiders/reports.py), `settings` are extra `-s` overrides.
+    `spider`, `spider_args`: another spider of the project and its `-a` arguments (discover).
     `lock_fd`: the database's lock (crawler.lock), to hand down to the child."""
-    argv = [sys.executable, "-m", "scrapy", "crawl", "reports"]
-    for name, value in (("site", site), ("url", url), ("year", year), ("since", since)):
+    argv = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in (("site", site), ("url", url), ("year", year), ("since", since), *(spider_args or {}).items()):
         if value is not None:
             argv += ["-a", f"{name}={value}"]
     overrides = {"GOVREPORTS_DB": str(Path(db).resolve()), **(settings or {})}

@@ -18,6 +18,8 @@ COMMANDS = {
     "replica": ("govreports.crawl_commands", "replica"),
     "reparse": ("govreports.crawl_commands", "reparse"),
     "ingest": ("govreports.crawl_commands", "ingest"),
+    "discover": ("govreports.discover_command", "discover"),
+    "sites": ("govreports.discover_command", "sites"),
     "export": ("govreports.corpus_commands", "export"),
     "serve": ("govreports.corpus_commands", "serve"),
     "report": ("govreports.corpus_commands", "report"),

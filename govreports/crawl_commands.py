@@ -37,6 +37,7 @@ def run_counts(row: dict) -> str:
 def _summary(db, run) -> None:
     """What `demo` prints of a ReplicaCrawl (crawler.replica_crawl) stored in `db`."""
     from corpus.truth import grade
+    from govreports.discover_command import echo_agency_levels
 
     # This run's replica listened on its own port: its sites are known by host and port.
     site_of = {urlsplit(site["column_url"]).netloc: site["key"] for site in run.sites}
@@ -52,6 +53,7 @@ def _summary(db, run) -> None:
     for year in years:
         click.echo(f"{year or '?':<9}" + "".join(f"{per_site[key][year]:>18}" for key in keys))
     click.echo("total    " + "".join(f"{sum(per_site[key].values()):>18}" for key in keys))
+    echo_agency_levels(reports, lambda row: site_of[urlsplit(row["source"]).netloc], keys)
 
     problems = Counter(problem.split(":")[0] for row in reports for problem in json.loads(row["problems"]))
     with_problems = sum(1 for row in reports if row["problem_count"])
@@ -117,7 +119,8 @@ def _attachments_summary(db, reports: list[dict]) -> None:
 
 @click.command(epilog=exit_codes.HELP)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
-@click.option("--url", help="A 年报 column in no registry; its CMS family is recognised from the page.")
+@click.option("--url", help="A 年报 column in no registry (its CMS family is recognised from the page), or a "
+                             "homepage or section page, from which its 年报 columns are discovered first.")
 @db_option()
 @click.option("--year", type=int, help="Only reports whose listed title names this year.")
 @click.option("--since", type=int, help="Only reports whose listed title names this year or a later one.")
@@ -129,7 +132,10 @@ def _attachments_summary(db, reports: list[dict]) -> None:
                    "and push the fetched pages there for `govreports ingest` (docs/distributed.md).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=3 (see crawler/settings.py).")
-def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
+@click.option("--allow-private", is_flag=True,
+              help="With --url: the host may be a loopback or private address, or a name resolving to one "
+                   "(localhost): your own local mirror of a portal.")
+def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_private):
     """Crawl the registry's portals (crawler/sites.toml) politely into the database.
 
     Safe to schedule (docs/scheduling.md): one run at a time per database, a log file per run,
@@ -138,13 +144,16 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
     """
     from crawler import registry
     from crawler.runner import run_crawl, run_row
+    from govreports.discover_command import checked_url, columns_for_crawl
 
     if site and url:
         raise click.UsageError("give --site or --url, not both")
     if any("=" not in override for override in overrides):
         raise click.UsageError("--set takes NAME=VALUE")
     settings = dict(override.split("=", 1) for override in overrides)
-    if not url:
+    if url:
+        url = checked_url(url)
+    else:
         try:
             columns = json.loads(settings.get("GOVREPORTS_COLUMNS", "{}"))
             sites = registry.select(registry.load(settings.get("GOVREPORTS_SITES")), site, columns)
@@ -164,8 +173,11 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
             click.echo(f"govreports: cannot write the run's log in {error.filename}: {error.strerror or error}. "
                        f"Not starting; exit {exit_codes.STORAGE}.", err=True)
             sys.exit(exit_codes.STORAGE)
+        if url and not redis_url:  # a homepage or a section page: its 年报 columns first
+            url = " ".join(columns_for_crawl(url, allow_private=allow_private, settings=settings))
         result = run_crawl(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
-                           log_file=log_file, lock_fd=fd)
+                           log_file=log_file, lock_fd=fd,
+                           spider_args={"allow_private": 1} if allow_private else None)
     row = run_row(log_file)
     if row and row.get("storage_error"):
         click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
@@ -196,12 +208,15 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 in --out did].")
 def demo(db_path, out_dir, seed, generation, port, attachments):
-    """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
+    """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
+    and grade the result against its truth."""
     import store
-    from crawler.replica_crawl import crawl_replica, previous_attachments, previous_port
+    from crawler import discover as discovery
+    from crawler.replica_crawl import crawl_replica, previous_attachments, previous_port, previous_subcolumns
 
     if attachments is None:  # round 2 is the same portal as round 1 was
         attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
+    subcolumns = generation == 1 or previous_subcolumns(Path(out_dir)) is not False
     click.echo(f"Starting the replica portal (publication round {generation}"
                f"{', with attachments' if attachments else ''}) and crawling it (log in the --out folder) …")
     # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
@@ -211,11 +226,17 @@ def demo(db_path, out_dir, seed, generation, port, attachments):
     with locked(db_path) as fd:
         try:
             run = crawl_replica(db_path, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd, attachments=attachments)
+                                lock_fd=fd, attachments=attachments, discover=True, subcolumns=subcolumns)
         except OSError as error:
             raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
+    click.echo("Discovered from each homepage:")
     for site in run.sites:
-        click.echo(f"  {site['key']:<16} {site['family']:<8} {site['column_url']}")
+        found = run.discovered[site["key"]]
+        known = {discovery.canonical(url) for url in site["columns"]}
+        hits = sum(discovery.canonical(column.url) in known for column in found.columns if column.reports)
+        click.echo(f"  {site['key']:<16} {site['family']:<8} {site['homepage']}  {len(found.columns)} 年报 columns "
+                   f"in {found.requests} requests ({hits} of the {len(known)} listing reports that the portal has); main "
+                   f"{', '.join(column.url for column in found.main)}")
     _summary(store.open_db(db_path), run)
     sys.exit(exit_codes.of_run(run.returncode, run.row))
 

@@ -356,16 +356,17 @@ class Replica:
     its next publication round (new, revised, removed and re-stamped pages), for
     incremental crawls. Both are deterministic functions of (seed, reports).
     attachments=True adds the reports published as files (`replica.sites.FILE_CASES`);
+    subcolumns=True department, township and per-year sub-columns (`replica.homepages`);
     faults injects failures (see the module docstring). Both are off by default.
     """
 
     def __init__(self, *, seed: int = 2024, reports: int = 220,
                  out_dir: str | Path = "output/replica", port: int = 0, generation: int = 1,
-                 attachments: bool = False, faults: dict | None = None):
+                 attachments: bool = False, faults: dict | None = None, subcolumns: bool = False):
         if generation not in (1, 2):
             raise ValueError("generation must be 1 or 2")
         self.seed, self.reports, self.generation = seed, reports, generation
-        self.attachments = attachments
+        self.attachments, self.subcolumns = attachments, subcolumns
         self.faults = Faults(faults)
         self.stopping = threading.Event()  # wakes hangs and drips when the replica stops
         self.out_dir = Path(out_dir)
@@ -398,7 +399,7 @@ class Replica:
         self._servers = bind_all(HOSTS, self.port, self)
         self.port = self._servers[0].server_address[1]
         sites, truth = build_portal(seed=self.seed, reports=self.reports, generation=self.generation,
-                                    port=self.port, attachments=self.attachments)
+                                    port=self.port, attachments=self.attachments, subcolumns=self.subcolumns)
         for server, site in zip(self._servers, sites):
             server.site = site
         closed = self.faults.closed_sites()
@@ -432,10 +433,11 @@ class Replica:
 
 
 def serve(port: int = 8765, seed: int = 2024) -> None:
-    """Run the replica in the foreground (for `govreports replica`) until interrupted."""
-    with Replica(seed=seed, port=port) as replica:
+    """Run the replica in the foreground (for `govreports replica`) until interrupted: the whole
+    portal, homepages and sub-columns included."""
+    with Replica(seed=seed, port=port, subcolumns=True) as replica:
         for site in replica.sites:
-            print(f"{site['key']:<16} {site['family']:<8} {site['column_url']}", flush=True)
+            print(f"{site['key']:<16} {site['family']:<8} {site['homepage']:<26} {site['column_url']}", flush=True)
         print(f"truth: {replica.truth_path}", flush=True)
         try:
             threading.Event().wait()

@@ -78,6 +78,7 @@ class Site:
         self.key, self.family, self.agency, self.region = key, family, agency, region
         self.host, self.port, self.column_path = host, port, column_path
         self.pages: dict[str, Page] = {}
+        self.columns: list[str] = [column_path]  # every 年报 column's path: the main one, then sub-columns
 
     @property
     def netloc(self) -> str:
@@ -92,7 +93,8 @@ class Site:
 
     def describe(self) -> dict:
         return {"key": self.key, "agency": self.agency, "region": self.region, "family": self.family,
-                "column_url": self.url(self.column_path), "host": self.host}
+                "column_url": self.url(self.column_path), "host": self.host, "homepage": self.url("/"),
+                "columns": [self.url(path) for path in self.columns]}
 
 
 class HanwebSite(Site):
@@ -818,9 +820,13 @@ def generic_filed(site: Site, item: Filed, seed: int) -> tuple[str, dict]:
 
 
 def build_portal(*, seed: int, reports: int, generation: int, port: int,
-                 attachments: bool = False) -> tuple[list[Site], list[dict]]:
+                 attachments: bool = False, subcolumns: bool = False) -> tuple[list[Site], list[dict]]:
     """The sites (in HOSTS order, ready to serve on `port`) and the truth of every report served.
-    With `attachments`, the filed reports too (see FILE_CASES)."""
+    With `attachments`, the filed reports too (see FILE_CASES); every site has a homepage and
+    navigation to its 年报 column, and with `subcolumns` department, township and per-year
+    sub-columns of reports of their own (replica.homepages)."""
+    from replica import homepages
+
     pool = unique_reports(seed, reports + NEW_REPORTS)
     plan = Round.plan(pool, seed)
     latest = max(datetime.date.fromisoformat(truth["published_on"]) for truth in pool)
@@ -841,4 +847,6 @@ def build_portal(*, seed: int, reports: int, generation: int, port: int,
     for site, build in ((trs, build_trs), (hanweb, build_hanweb), (generic, build_generic)):
         mine = [report for report in published if families[report.index] == site.family]
         truth += build(site, mine, seed, round_time, [item for item in filed if item.family == site.family])
+    truth += homepages.add([trs, hanweb, generic], seed=seed, pool_size=len(pool), round_time=round_time,
+                           subcolumns=subcolumns)
     return [trs, hanweb, generic], truth

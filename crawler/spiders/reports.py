@@ -3,6 +3,8 @@
     scrapy crawl reports                      every site of the registry with known columns
     scrapy crawl reports -a site=KEY          one registry site
     scrapy crawl reports -a url=COLUMN_URL    a column in no registry; its family is recognised
+                                              (several, space-separated: one portal's columns)
+    … -a allow_private=1                      with url: the host may be a non-public address
     … -a year=2023 | -a since=2019            only reports whose listed title names such a year
 
 Settings: GOVREPORTS_SITES (the registry file), GOVREPORTS_COLUMNS (column URLs known only at
@@ -28,17 +30,23 @@ class SiteDispatchSpider(*(family.spider for family in families.declared())):
 
     name = "reports"
 
-    def __init__(self, *args, site: str | None = None, url: str | None = None, **kwargs):
+    def __init__(self, *args, site: str | None = None, url: str | None = None, allow_private: str | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.site_key = site
         self.column_url = url
+        self.allow_private = bool(allow_private)
         self.sites: list[Site] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.column_url:
-            spider.sites = [registry.adhoc(spider.column_url)]
+            # One portal's columns, separated by spaces (a column and its sub-columns, or what
+            # discovery found): one site.
+            urls = spider.column_url.split()
+            site = registry.adhoc(urls[0])
+            spider.sites = [replace(site, columns=tuple(urls), local=site.local or spider.allow_private)]
         else:
             sites = registry.load(crawler.settings.get("GOVREPORTS_SITES"))
             spider.sites = registry.select(sites, spider.site_key, crawler.settings.getdict("GOVREPORTS_COLUMNS"))
