@@ -70,6 +70,7 @@ LATER_COLUMNS = {
         "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
         "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
         "is_report": int,  # 0 for a page a 年报 column lists that is no annual report (a notice, a list)
+        "inferred": str,  # JSON list of the cells stored as 0 that the report left blank (SCHEMA.md)
     },
 }
 
@@ -190,6 +191,7 @@ def save_report(db, parsed, document_sha256: str) -> str:
         "problems": json.dumps(record["problems"], ensure_ascii=False),
         "problem_count": len(record["problems"]), "text": parsed.text, "record_sha256": digest,
         "figures_from": record.get("figures_from"), "is_report": int(record.get("is_report", True)),
+        "inferred": json.dumps(record.get("inferred", []), ensure_ascii=False),
         "current": 1, "parsed_at": now(), "parser_version": PARSER_VERSION,
     }
     with db.atomic():
