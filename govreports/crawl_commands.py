@@ -182,35 +182,46 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
 @click.command()
 @db_option()
 @click.option("--out", "out_dir", default="output/replica", show_default=True,
-              help="Where the replica writes its truth and the crawl its log.")
-@click.option("--seed", default=2024, show_default=True)
+              help="Where the replica writes its truth and the crawl its log; round 1 is remembered there "
+                   "for round 2.")
+@click.option("--seed", type=int, help="The portal's seed [default: 2024; in round 2, round 1's].")
+@click.option("--reports", type=click.IntRange(12), help="How many generated reports the portal serves "
+                                                         "[default: 220; in round 2, round 1's].")
 @click.option("--generation", type=click.IntRange(1, 2), default=1, show_default=True,
               help="The portal's publication round: 2 is the portal after its next round (5 new reports, "
-                   "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the same database.")
-@click.option("--port", type=int, help="The replica's port [default: the one the previous round in --out used, "
-                                       "so that the portal keeps its URLs; else a free one].")
+                   "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the database of "
+                   "round 1 (refused with any other database).")
+@click.option("--port", type=int, help="The replica's port [default: a free one; in round 2, round 1's, so that "
+                                       "the portal keeps its URLs].")
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
-                   "[default: yes; in round 2, as round 1 in --out did].")
-def demo(db_path, out_dir, seed, generation, port, attachments):
+                   "[default: yes; in round 2, as round 1 did].")
+def demo(db_path, out_dir, seed, reports, generation, port, attachments):
     """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
     import store
-    from crawler.replica_crawl import crawl_replica, previous_attachments, previous_port
+    from crawler.replica_crawl import NotThisPortal, crawl_replica, round_one
 
-    if attachments is None:  # round 2 is the same portal as round 1 was
-        attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
-    click.echo(f"Starting the replica portal (publication round {generation}"
-               f"{', with attachments' if attachments else ''}) and crawling it (log in the --out folder) …")
-    # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
-    # find the stored pages due for revalidation: so every stored page is revalidated here.
-    settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
-    port = previous_port(Path(out_dir)) if port is None else port
     with locked(db_path) as fd:
+        portal = {"seed": 2024, "reports": 220, "port": 0, "attachments": True}
+        if generation == 2:
+            try:
+                portal = round_one(db_path, Path(out_dir))
+            except NotThisPortal as error:
+                click.echo(f"govreports: {error}. Not starting; exit {exit_codes.USAGE}.", err=True)
+                sys.exit(exit_codes.USAGE)
+        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments}
+        portal = {name: portal[name] if given[name] is None else given[name] for name in given}
+        click.echo(f"Starting the replica portal (publication round {generation}"
+                   f"{', with attachments' if portal['attachments'] else ''}) and crawling it (log in the --out "
+                   "folder) …")
+        # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
+        # find the stored pages due for revalidation: so every stored page is revalidated here.
+        settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
         try:
-            run = crawl_replica(db_path, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd, attachments=attachments)
+            run = crawl_replica(db_path, out_dir, generation=generation, settings=settings, lock_fd=fd, **portal)
         except OSError as error:
-            raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
+            raise click.UsageError(f"the replica cannot listen on port {portal['port']} ({error}): "
+                                   "give another --port") from error
     for site in run.sites:
         click.echo(f"  {site['key']:<16} {site['family']:<8} {site['column_url']}")
     _summary(store.open_db(db_path), run)
@@ -220,11 +231,14 @@ def demo(db_path, out_dir, seed, generation, port, attachments):
 @click.command()
 @click.option("--port", default=8765, show_default=True)
 @click.option("--seed", default=2024, show_default=True)
-def replica(port, seed):
+@click.option("--out", "out_dir", default="output/replica-serve", show_default=True,
+              help="Where it writes its sites and truth: its own folder, so that it never changes the "
+                   "demo's (output/replica).")
+def replica(port, seed, out_dir):
     """Serve the replica portal on loopback until interrupted (Ctrl-C)."""
     from replica.server import serve
 
-    serve(port=port, seed=seed)
+    serve(port=port, seed=seed, out_dir=out_dir)
 
 
 @click.command(epilog=exit_codes.HELP)
