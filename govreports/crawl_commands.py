@@ -7,6 +7,7 @@ crawl_runs row into an exit code for cron and systemd.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -31,7 +32,28 @@ def run_counts(row: dict) -> str:
                if row.get("attachments_fetched") or row.get("attachments_not_modified") else "")
             + (f"; {row['fetch_failed']} pages or files not fetched (logged with their URLs), "
                f"{row.get('retries') or 0} retries" if row.get("fetch_failed") else "")
-            + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
+            + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else "")
+            + (f"; listings shrunk (none of their missing reports marked vanished on this run): "
+               f"{row['listing_shrunk']}" if row.get("listing_shrunk") else ""))
+
+
+# The log lines that say why a request was not sent: a host of no crawled site or a non-public
+# address (crawler.middlewares), or robots.txt (the spider).
+REFUSAL = re.compile(r"\] WARNING: (not requesting .*|not connecting to .*|.* not requested \(.*\): "
+                     r"Forbidden by robots\.txt)$")
+
+
+def echo_refusals(log_file: Path, shown: int = 5) -> None:
+    """Say on the terminal what the run refused to request, and why (the log has them all)."""
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    refused = [found.group(1) for found in map(REFUSAL.search, lines) if found]
+    for line in refused[:shown]:
+        click.echo(f"govreports: refused: {line}", err=True)
+    if len(refused) > shown:
+        click.echo(f"govreports: … and {len(refused) - shown} more refused (see the log)", err=True)
 
 
 def _summary(db, run) -> None:
@@ -175,6 +197,7 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
                    f"what it fetched is in Redis for `govreports ingest`")
     elif row:
         click.echo(run_counts(row))
+    echo_refusals(log_file)
     click.echo(f"Log: {log_file}")
     sys.exit(exit_codes.of_run(result.returncode, row))
 

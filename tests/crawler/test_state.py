@@ -8,11 +8,13 @@ crawls of the replica over HTTP into real SQLite (small portals: these run whole
   problem of the run; the next complete listing that misses them too marks them.
 """
 import json
+import os
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -119,3 +121,33 @@ def test_a_listing_halved_marks_nothing_until_the_next_complete_listing_misses_t
     again = runs(db)[-1]
     assert again["reports_vanished"] == len(missing) and again["listing_shrunk"] is None
     assert {row[0] for row in connection.execute("SELECT source FROM reports WHERE vanished_at IS NOT NULL")} == missing
+
+
+def test_every_refusal_says_why_on_the_terminal(tmp_path):
+    """A host refused (a site on a non-public address not configured as local), a site not in
+    the registry, a database another run holds: each says why, on the terminal."""
+    from crawler import lock
+    from govreports.crawl_commands import crawl
+
+    db = tmp_path / "reports.db"
+    with Replica(seed=7, reports=12, out_dir=tmp_path / "replica") as replica:
+        [column] = [site["column_url"] for site in replica.sites if site["family"] == "trs"]
+        registry = tmp_path / "sites.toml"
+        registry.write_text(f'[[sites]]\nkey = "intranet"\nagency = "某局"\nregion = "本地"\nfamily = "trs"\n'
+                            f'columns = ["{column}"]\n', encoding="utf-8")
+        result = CliRunner().invoke(crawl, ["--db", str(db), "--set", f"GOVREPORTS_SITES={registry}"])
+        assert not replica.requests  # refused on our side: nothing reached the portal
+    address = urlsplit(column).hostname
+    assert result.exit_code == 1
+    assert (f"govreports: refused: not requesting {column}: {address} is not a public address, and the site is "
+            "not configured as local") in result.output.splitlines()
+
+    result = CliRunner().invoke(crawl, ["--db", str(db), "--site", "nosuch"])
+    assert result.exit_code == 2 and "no site 'nosuch' in the registry" in result.output
+
+    held = lock.acquire(db)
+    try:
+        result = CliRunner().invoke(crawl, ["--db", str(db), "--set", f"GOVREPORTS_SITES={registry}"])
+    finally:
+        os.close(held)
+    assert result.exit_code == 75 and "is in use by another run" in result.output
