@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import nullcontext
@@ -134,6 +135,36 @@ def _attachments_summary(db, reports: list[dict]) -> None:
         click.echo(f"  {row['file_name']}")
 
 
+def crawl_with_progress(*, log_file: Path, settings: dict, **arguments):
+    """crawler.runner.run_crawl, with a progress bar of the report pages on an interactive
+    terminal: the crawl writes its counts beside its log (crawler.progress), read from here."""
+    from crawler import progress
+    from crawler.runner import run_crawl
+    from govreports.progress import interactive, progress_bar
+
+    if not interactive():
+        return run_crawl(log_file=log_file, settings=settings, **arguments)
+    path = log_file.with_suffix(".progress")
+    finished = threading.Event()
+    with progress_bar("crawling") as update:
+        def poll() -> None:
+            while not finished.wait(0.3):
+                counts = progress.read(path)
+                if counts:
+                    update(completed=counts["done"], total=counts["listed"] or None,
+                           description=f"crawling ({counts['requests']} requests): report pages")
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            return run_crawl(log_file=log_file, settings={**settings, "GOVREPORTS_PROGRESS_FILE": str(path)},
+                             **arguments)
+        finally:
+            finished.set()
+            thread.join()
+            path.unlink(missing_ok=True)
+
+
 @click.command(epilog=exit_codes.HELP)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
 @click.option("--url", help="A 年报 column in no registry; its CMS family is recognised from the page.")
@@ -156,7 +187,7 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
     report pages are not downloaded again until a revalidation is due (GOVREPORTS_REVALIDATE_AFTER).
     """
     from crawler import registry
-    from crawler.runner import run_crawl, run_row
+    from crawler.runner import run_row
 
     if site and url:
         raise click.UsageError("give --site or --url, not both")
@@ -183,8 +214,8 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
             click.echo(f"govreports: cannot write the run's log in {error.filename}: {error.strerror or error}. "
                        f"Not starting; exit {exit_codes.STORAGE}.", err=True)
             sys.exit(exit_codes.STORAGE)
-        result = run_crawl(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
-                           log_file=log_file, lock_fd=fd)
+        result = crawl_with_progress(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
+                                     log_file=log_file, lock_fd=fd)
     row = run_row(log_file)
     if row and row.get("storage_error"):
         click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
@@ -271,10 +302,11 @@ def reparse(db_path, workers):
     """Parse every stored document again with the current parser (no network) and report
     what changed: after a parser fix, the corpus catches up without crawling again."""
     from corpus.reparse import reparse_corpus
+    from govreports.progress import progress_bar
 
-    with locked(db_path):
+    with locked(db_path), progress_bar("re-parsing stored documents") as update:
         started = time.monotonic()
-        counts, changes = reparse_corpus(db_path, workers)
+        counts, changes = reparse_corpus(db_path, workers, lambda done, total: update(completed=done, total=total))
         seconds = time.monotonic() - started
     for status, what in changes[:20]:
         click.echo(f"  {status:<9} {what}")
