@@ -53,13 +53,20 @@ def remember_round(db: str | Path, out_dir: Path, replica) -> None:
         db.close()
 
 
+def saved_round(out_dir: Path) -> dict | None:
+    """The round 1 saved in `out_dir` (remember_round), if any."""
+    try:
+        return json.loads((out_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def round_one(db: str | Path, out_dir: Path) -> dict:
     """The saved round 1 in `out_dir`, checked to be the one crawled into `db` (NotThisPortal)."""
     from store.origin import origin
 
-    try:
-        state = json.loads((out_dir / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    state = saved_round(out_dir)
+    if state is None:
         raise NotThisPortal(f"{out_dir} holds no round 1 of the demo ({STATE}): run `govreports demo "
                             f"--db {db} --out {out_dir}` first") from None
     if not Path(db).exists():

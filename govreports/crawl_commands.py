@@ -245,18 +245,20 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides):
               help="The portal's publication round: 2 is the portal after its next round (5 new reports, "
                    "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the database of "
                    "round 1 (refused with any other database).")
-@click.option("--port", type=int, help="The replica's port [default: a free one; in round 2, round 1's, so that "
-                                       "the portal keeps its URLs].")
+@click.option("--port", type=int, help="The replica's port [default: the last round 1's in --out, so that the "
+                                       "portal keeps its URLs; else a free one].")
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 did].")
 def demo(db_path, out_dir, seed, reports, generation, port, attachments):
     """Serve the replica portal, crawl all its sites, and grade the result against its truth."""
     import store
-    from crawler.replica_crawl import NotThisPortal, crawl_replica, round_one
+    from crawler.replica_crawl import NotThisPortal, crawl_replica, round_one, saved_round
 
     with locked(db_path) as fd:
-        portal = {"seed": 2024, "reports": 220, "port": 0, "attachments": True}
+        # A round 1 again serves on the port of the last one in --out: the portal keeps its URLs.
+        portal = {"seed": 2024, "reports": 220, "port": (saved_round(Path(out_dir)) or {}).get("port", 0),
+                  "attachments": True}
         if generation == 2:
             try:
                 portal = round_one(db_path, Path(out_dir))

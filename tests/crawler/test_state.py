@@ -89,6 +89,12 @@ def test_round_two_refuses_a_database_round_one_was_not_crawled_into(tmp_path):
     refused = CliRunner().invoke(demo, ["--db", str(mine), "--out", str(tmp_path / "nowhere"), "--generation", "2"])
     assert refused.exit_code == 2 and "holds no round 1 of the demo" in refused.output
 
+    # round 1 again: the same portal at the same URLs, and round 2 belongs to this database still
+    port = json.loads((tmp_path / "mine/round1.json").read_text())["port"]
+    again = CliRunner().invoke(demo, ["--db", str(mine), "--out", str(tmp_path / "mine"), *ROUND_ONE])
+    assert again.exit_code == 0 and json.loads((tmp_path / "mine/round1.json").read_text())["port"] == port
+    assert runs(mine)[-1]["reports_new"] == 0 and runs(mine)[-1]["reports_vanished"] == 0
+
 
 def crawl(db, out, reports: int, port: int, log: str) -> tuple[dict, int]:
     """One complete crawl of a replica of `reports` generated reports on `port` (0: a free one)."""
