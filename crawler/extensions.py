@@ -168,9 +168,11 @@ class Vanished:
             self.known = {site.key: store.listed_reports(db, site.key) for site in self.complete_sites(spider)}
         finally:
             db.close()
+        # Reports missed by the last listing already are vanished if this one misses them: no need to ask.
         requests = [spider.probe_request(url, site) for site in self.complete_sites(spider)
                     if not self.shrunk(spider, site.key)
-                    for url in self.known[site.key] if url not in spider.present[site.key]]
+                    for url, missed in self.known[site.key].items()
+                    if missed is None and url not in spider.present[site.key]]
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:

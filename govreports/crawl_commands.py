@@ -294,7 +294,10 @@ def replica(port, seed, out_dir):
     """Serve the replica portal on loopback until interrupted (Ctrl-C)."""
     from replica.server import serve
 
-    serve(port=port, seed=seed, out_dir=out_dir)
+    try:
+        serve(port=port, seed=seed, out_dir=out_dir)
+    except KeyboardInterrupt:  # Ctrl-C is how it is stopped, even before it has begun to wait
+        pass
 
 
 @click.command(epilog=exit_codes.HELP)

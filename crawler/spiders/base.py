@@ -185,7 +185,7 @@ class ReportSpider(scrapy.Spider):
         says the page is gone; any other answer, that it may only be unlisted."""
         self.crawler.stats.inc_value("govreports/probed")
         return scrapy.Request(url, callback=self.parse_probe, errback=self.probe_failed, dont_filter=True,
-                              cb_kwargs={"site": site}, meta={"govreports_probe": True})
+                              cb_kwargs={"site": site})
 
     def parse_probe(self, response: Response, site: Site) -> Iterator:
         return iter(())  # still served: not gone

@@ -125,7 +125,8 @@ def test_a_listing_halved_marks_nothing_until_the_next_complete_listing_misses_t
 
     crawl(db, tmp_path / "again", 40, port, "again")
     again = runs(db)[-1]
-    assert again["reports_vanished"] == len(missing) and again["listing_shrunk"] is None
+    # marked on the second complete listing that misses them, without asking for them again
+    assert again["reports_vanished"] == len(missing) and again["listing_shrunk"] is None and again["probed"] == 0
     assert {row[0] for row in connection.execute("SELECT source FROM reports WHERE vanished_at IS NOT NULL")} == missing
 
 
