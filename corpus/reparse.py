@@ -3,6 +3,7 @@ fix, the corpus catches up without crawling again (`govreports reparse`)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import store
@@ -43,7 +44,8 @@ def _parse_stored(document: tuple[str, str, str | None]):
         return None, f"{type(error).__name__}: {error}"
 
 
-def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Counter, list[tuple[str, str]]]:
+def reparse_corpus(db_path: str | Path, workers: int | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> tuple[Counter, list[tuple[str, str]]]:
     """Parse every stored document again with the current parser, without network.
 
     Returns the count of each outcome of store.save_report ('reparsed': same bytes, a
@@ -51,6 +53,7 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
     no report, e.g. whose parse failed before; 'failed') and the (outcome, source) of each
     report that is not unchanged. Oldest documents first, so that versions keep their order.
     Parsing runs in `workers` processes (default: one per CPU); this process writes.
+    `progress(done, total)` is told of each document done.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -70,5 +73,7 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
             counts[status] += 1
             if status != "unchanged":
                 changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))
+            if progress:
+                progress(counts.total(), len(documents))
     db.close()
     return counts, changes

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 
 import store
 from crawler import lock, storage
@@ -104,6 +104,7 @@ COUNTS = {
     "non_public": "offsite/non_public",
     "attachments_fetched": "govreports/attachments_fetched",
     "attachments_not_modified": "govreports/attachments_not_modified",
+    "probed": "govreports/probed",  # stored reports no longer listed, asked for once (Vanished)
     "fetch_failed": "govreports/fetch_failed",  # pages and files given up: retries spent, HTTP errors, loops
     "retries": "retry/count",  # failures survived by trying again
 }
@@ -120,6 +121,11 @@ def error_count(stats) -> int:
         value for key, value in counts.items() if key.startswith(ERROR_PREFIXES))
 
 
+# A listing that shows more than this many, and this share, fewer of the reports it showed
+# last time is suspect (a redesign, an error page served with 200, a half-loaded list).
+SHRUNK = {"reports": 5, "share": 0.3}
+
+
 def failed_sites(stats) -> list[str]:
     """Sites with a failure this run: a listing or report page not fetched, a listing that
     did not parse, a report page no stage could process (stats `govreports/failed/<site>`)."""
@@ -128,34 +134,79 @@ def failed_sites(stats) -> list[str]:
 
 
 class Vanished:
-    """Marks the stored reports whose pages a site no longer lists (store.mark_vanished).
+    """Judges the stored reports a site's listings no longer show (store.mark_vanished).
 
     Only for sites whose every listing page was read, in a crawl that ran to its end: a
-    listing that failed, or a crawl cut short, proves nothing about what is gone.
+    listing that failed, or a crawl cut short, proves nothing about what is gone. When the
+    listings are read, each report they no longer show is asked for once (a 404 or 410: gone
+    now), unless the listing shrank suspiciously (SHRUNK): then it is a problem of the run
+    (`crawl_runs.listing_shrunk`, a warning in the log), and nothing is asked.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.known: dict[str, dict[str, str | None]] = {}  # site -> its stored reports (store.listed_reports)
+        self.probed = False
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def complete_sites(self, spider) -> list:
+        failed = set(failed_sites(self.crawler.stats))
+        return [site for site in getattr(spider, "sites", ()) if site.key not in failed]
+
+    def spider_idle(self, spider) -> None:
+        """The listings are all read: ask once for the stored reports they no longer show."""
+        if self.probed:
+            return
+        self.probed = True
+        db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
+        try:
+            self.known = {site.key: store.listed_reports(db, site.key) for site in self.complete_sites(spider)}
+        finally:
+            db.close()
+        # Reports missed by the last listing already are vanished if this one misses them: no need to ask.
+        requests = [spider.probe_request(url, site) for site in self.complete_sites(spider)
+                    if not self.shrunk(spider, site.key)
+                    for url, missed in self.known[site.key].items()
+                    if missed is None and url not in spider.present[site.key]]
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def shrunk(self, spider, site: str) -> str | None:
+        """'site 98 -> 49' when the listing shows SHRUNK fewer of the reports it showed last time."""
+        last = [url for url, missed in self.known.get(site, {}).items() if missed is None]
+        dropped = sum(1 for url in last if url not in spider.present[site])
+        if dropped > SHRUNK["reports"] and dropped > SHRUNK["share"] * len(last):
+            return f"{site} {len(last)} -> {len(last) - dropped}"
+        return None
+
     def spider_closed(self, spider, reason: str) -> None:
         if reason != "finished":
             return
         stats, failed = self.crawler.stats, set(failed_sites(self.crawler.stats))
+        for site in getattr(spider, "sites", ()):
+            if site.key in failed:
+                logger.warning("%s: not all pages read, so no report of it is marked vanished", site.key)
+        shrunk = list(filter(None, (self.shrunk(spider, site.key) for site in self.complete_sites(spider))))
+        for what in shrunk:
+            logger.warning("listing shrunk: %s reports of those it showed last time; the missing ones are marked "
+                           "vanished only if the next complete listing misses them too", what)
+        if shrunk:
+            stats.set_value("govreports/listing_shrunk", ", ".join(shrunk))
         db = store.open_db(self.crawler.settings["GOVREPORTS_DB"])
         try:
-            for site in spider.sites:
-                if site.key in failed:
-                    logger.warning("%s: not all pages read, so no report of it is marked vanished", site.key)
-                    continue
-                vanished, back = store.mark_vanished(db, site.key, spider.present[site.key], store.now())
+            for site in self.complete_sites(spider):
+                vanished, back = store.mark_vanished(db, site.key, spider.present[site.key], spider.gone[site.key],
+                                                     store.now())
                 stats.inc_value("govreports/reports_vanished", vanished)
                 if vanished or back:
-                    logger.info("%s: %d reports vanished from the listings, %d listed again", site.key, vanished, back)
+                    logger.info("%s: %d reports vanished, %d listed again", site.key, vanished, back)
         finally:
             db.close()
 
@@ -205,6 +256,7 @@ class CrawlRuns:
             "failed_sites": ",".join(failed_sites(stats)),
             "log_file": self.crawler.settings.get("LOG_FILE"),
             "storage_error": stats.get_value("govreports/storage_error"),
+            "listing_shrunk": stats.get_value("govreports/listing_shrunk"),
         }
 
     def store(self, row: dict) -> None:

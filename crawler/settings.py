@@ -104,4 +104,5 @@ EXTENSIONS = {
     "crawler.extensions.Workers": 100,
     "crawler.extensions.Vanished": 400,  # before CrawlRuns, whose row counts what it marks
     "crawler.extensions.CrawlRuns": 500,
+    "crawler.progress.ProgressFile": 600,  # only with GOVREPORTS_PROGRESS_FILE (govreports crawl on a terminal)
 }

@@ -7,7 +7,9 @@ crawl_runs row into an exit code for cron and systemd.
 from __future__ import annotations
 
 import json
+import re
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import nullcontext
@@ -31,7 +33,28 @@ def run_counts(row: dict) -> str:
                if row.get("attachments_fetched") or row.get("attachments_not_modified") else "")
             + (f"; {row['fetch_failed']} pages or files not fetched (logged with their URLs), "
                f"{row.get('retries') or 0} retries" if row.get("fetch_failed") else "")
-            + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else ""))
+            + (f"; failed sites: {row['failed_sites']}" if row["failed_sites"] else "")
+            + (f"; listings shrunk (none of their missing reports marked vanished on this run): "
+               f"{row['listing_shrunk']}" if row.get("listing_shrunk") else ""))
+
+
+# The log lines that say why a request was not sent: a host of no crawled site or a non-public
+# address (crawler.middlewares), or robots.txt (the spider).
+REFUSAL = re.compile(r"\] WARNING: (not requesting .*|not connecting to .*|.* not requested \(.*\): "
+                     r"Forbidden by robots\.txt)$")
+
+
+def echo_refusals(log_file: Path, shown: int = 5) -> None:
+    """Say on the terminal what the run refused to request, and why (the log has them all)."""
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    refused = [found.group(1) for found in map(REFUSAL.search, lines) if found]
+    for line in refused[:shown]:
+        click.echo(f"govreports: refused: {line}", err=True)
+    if len(refused) > shown:
+        click.echo(f"govreports: … and {len(refused) - shown} more refused (see the log)", err=True)
 
 
 def _summary(db, run) -> None:
@@ -117,6 +140,36 @@ def _attachments_summary(db, reports: list[dict]) -> None:
         click.echo(f"  {row['file_name']}")
 
 
+def crawl_with_progress(*, log_file: Path, settings: dict, **arguments):
+    """crawler.runner.run_crawl, with a progress bar of the report pages on an interactive
+    terminal: the crawl writes its counts beside its log (crawler.progress), read from here."""
+    from crawler import progress
+    from crawler.runner import run_crawl
+    from govreports.progress import interactive, progress_bar
+
+    if not interactive():
+        return run_crawl(log_file=log_file, settings=settings, **arguments)
+    path = log_file.with_suffix(".progress")
+    finished = threading.Event()
+    with progress_bar("crawling") as update:
+        def poll() -> None:
+            while not finished.wait(0.3):
+                counts = progress.read(path)
+                if counts:
+                    update(completed=counts["done"], total=counts["listed"] or None,
+                           description=f"crawling ({counts['requests']} requests): report pages")
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            return run_crawl(log_file=log_file, settings={**settings, "GOVREPORTS_PROGRESS_FILE": str(path)},
+                             **arguments)
+        finally:
+            finished.set()
+            thread.join()
+            path.unlink(missing_ok=True)
+
+
 @click.command(epilog=exit_codes.HELP)
 @click.option("--site", help="Registry key of one site (default: every site with known columns).")
 @click.option("--url", help="A 年报 column in no registry (its CMS family is recognised from the page), or a "
@@ -143,7 +196,7 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
     report pages are not downloaded again until a revalidation is due (GOVREPORTS_REVALIDATE_AFTER).
     """
     from crawler import registry
-    from crawler.runner import run_crawl, run_row
+    from crawler.runner import run_row
     from govreports.discover_command import checked_url, columns_for_crawl
 
     if site and url:
@@ -175,9 +228,9 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
             sys.exit(exit_codes.STORAGE)
         if url and not redis_url:  # a homepage or a section page: its 年报 columns first
             url = " ".join(columns_for_crawl(url, allow_private=allow_private, settings=settings))
-        result = run_crawl(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
-                           log_file=log_file, lock_fd=fd,
-                           spider_args={"allow_private": 1} if allow_private else None)
+        result = crawl_with_progress(db=db_path, site=site, url=url, year=year, since=since, settings=settings,
+                                     log_file=log_file, lock_fd=fd,
+                                     spider_args={"allow_private": 1} if allow_private else None)
     row = run_row(log_file)
     if row and row.get("storage_error"):
         click.echo(f"govreports: {row['storage_error']}. The crawl stopped; what was stored before is intact. "
@@ -190,6 +243,7 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
                    f"what it fetched is in Redis for `govreports ingest`")
     elif row:
         click.echo(run_counts(row))
+    echo_refusals(log_file)
     click.echo(f"Log: {log_file}")
     sys.exit(exit_codes.of_run(result.returncode, row))
 
@@ -197,38 +251,52 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
 @click.command()
 @db_option()
 @click.option("--out", "out_dir", default="output/replica", show_default=True,
-              help="Where the replica writes its truth and the crawl its log.")
-@click.option("--seed", default=2024, show_default=True)
+              help="Where the replica writes its truth and the crawl its log; round 1 is remembered there "
+                   "for round 2.")
+@click.option("--seed", type=int, help="The portal's seed [default: 2024; in round 2, round 1's].")
+@click.option("--reports", type=click.IntRange(12), help="How many generated reports the portal serves "
+                                                         "[default: 220; in round 2, round 1's].")
 @click.option("--generation", type=click.IntRange(1, 2), default=1, show_default=True,
               help="The portal's publication round: 2 is the portal after its next round (5 new reports, "
-                   "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the same database.")
-@click.option("--port", type=int, help="The replica's port [default: the one the previous round in --out used, "
-                                       "so that the portal keeps its URLs; else a free one].")
+                   "2 revised, 1 removed, 1 page re-stamped with a new ETag), crawled into the database of "
+                   "round 1 (refused with any other database).")
+@click.option("--port", type=int, help="The replica's port [default: the last round 1's in --out, so that the "
+                                       "portal keeps its URLs; else a free one].")
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
-                   "[default: yes; in round 2, as round 1 in --out did].")
-def demo(db_path, out_dir, seed, generation, port, attachments):
+                   "[default: yes; in round 2, as round 1 did].")
+def demo(db_path, out_dir, seed, reports, generation, port, attachments):
     """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
     and grade the result against its truth."""
     import store
     from crawler import discover as discovery
-    from crawler.replica_crawl import crawl_replica, previous_attachments, previous_port, previous_subcolumns
+    from crawler.replica_crawl import NotThisPortal, crawl_replica, round_one, saved_round
 
-    if attachments is None:  # round 2 is the same portal as round 1 was
-        attachments = generation == 1 or previous_attachments(Path(out_dir)) is not False
-    subcolumns = generation == 1 or previous_subcolumns(Path(out_dir)) is not False
-    click.echo(f"Starting the replica portal (publication round {generation}"
-               f"{', with attachments' if attachments else ''}) and crawling it (log in the --out folder) …")
-    # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
-    # find the stored pages due for revalidation: so every stored page is revalidated here.
-    settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
-    port = previous_port(Path(out_dir)) if port is None else port
     with locked(db_path) as fd:
+        # A round 1 again serves on the port of the last one in --out: the portal keeps its URLs.
+        portal = {"seed": 2024, "reports": 220, "port": (saved_round(Path(out_dir)) or {}).get("port", 0),
+                  "attachments": True}
+        if generation == 2:
+            try:
+                portal = round_one(db_path, Path(out_dir))
+            except NotThisPortal as error:
+                click.echo(f"govreports: {error}. Not starting; exit {exit_codes.USAGE}.", err=True)
+                sys.exit(exit_codes.USAGE)
+        subcolumns = portal.get("subcolumns", True)  # round 2 is the portal round 1 was
+        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments}
+        portal = {name: portal[name] if given[name] is None else given[name] for name in given}
+        click.echo(f"Starting the replica portal (publication round {generation}"
+                   f"{', with attachments' if portal['attachments'] else ''}) and crawling it (log in the --out "
+                   "folder) …")
+        # Round 2 is published moments after round 1 is crawled; a real re-crawl weeks later would
+        # find the stored pages due for revalidation: so every stored page is revalidated here.
+        settings = {"GOVREPORTS_REVALIDATE_AFTER": 0} if generation > 1 else {}
         try:
-            run = crawl_replica(db_path, out_dir, seed=seed, generation=generation, port=port, settings=settings,
-                                lock_fd=fd, attachments=attachments, discover=True, subcolumns=subcolumns)
+            run = crawl_replica(db_path, out_dir, generation=generation, settings=settings, lock_fd=fd,
+                                discover=True, subcolumns=subcolumns, **portal)
         except OSError as error:
-            raise click.UsageError(f"the replica cannot listen on port {port} ({error}): give another --port") from error
+            raise click.UsageError(f"the replica cannot listen on port {portal['port']} ({error}): "
+                                   "give another --port") from error
     click.echo("Discovered from each homepage:")
     for site in run.sites:
         found = run.discovered[site["key"]]
@@ -244,11 +312,17 @@ def demo(db_path, out_dir, seed, generation, port, attachments):
 @click.command()
 @click.option("--port", default=8765, show_default=True)
 @click.option("--seed", default=2024, show_default=True)
-def replica(port, seed):
+@click.option("--out", "out_dir", default="output/replica-serve", show_default=True,
+              help="Where it writes its sites and truth: its own folder, so that it never changes the "
+                   "demo's (output/replica).")
+def replica(port, seed, out_dir):
     """Serve the replica portal on loopback until interrupted (Ctrl-C)."""
     from replica.server import serve
 
-    serve(port=port, seed=seed)
+    try:
+        serve(port=port, seed=seed, out_dir=out_dir)
+    except KeyboardInterrupt:  # Ctrl-C is how it is stopped, even before it has begun to wait
+        pass
 
 
 @click.command(epilog=exit_codes.HELP)
@@ -258,10 +332,11 @@ def reparse(db_path, workers):
     """Parse every stored document again with the current parser (no network) and report
     what changed: after a parser fix, the corpus catches up without crawling again."""
     from corpus.reparse import reparse_corpus
+    from govreports.progress import progress_bar
 
-    with locked(db_path):
+    with locked(db_path), progress_bar("re-parsing stored documents") as update:
         started = time.monotonic()
-        counts, changes = reparse_corpus(db_path, workers)
+        counts, changes = reparse_corpus(db_path, workers, lambda done, total: update(completed=done, total=total))
         seconds = time.monotonic() - started
     for status, what in changes[:20]:
         click.echo(f"  {status:<9} {what}")

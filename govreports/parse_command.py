@@ -2,12 +2,14 @@
 import json
 import sqlite3
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from govreports import exit_codes
 from govreports.options import db_option
+from govreports.progress import progress_bar
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
 
@@ -40,34 +42,47 @@ def parse(paths, as_json, db_path):
     transaction).
     """
     import store
-    from parsers.record import parse_document
 
     db = None if as_json else _stored(db_path, None, store.open_db, db_path)
-    failures = 0
-    for path in expand(paths):
-        name = source_name(path)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            click.echo(f"error: {name}: {error.strerror or error}", err=True)
-            failures += 1
-            continue
-        digest = _stored(db_path, name, store.save_document, db, data, url=name) if db else None
-        try:
-            parsed = parse_document(data, name)
-        except Exception as error:  # a parser bug must not stop the batch; the original is kept
-            click.echo(f"error: {name}: could not be parsed ({type(error).__name__}: {error})", err=True)
-            failures += 1
-            continue
-        record = parsed.record
-        if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        status = _stored(db_path, name, store.save_report, db, parsed, digest)
-        click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
-                   f"{len(record['problems'])} problems\t{status}")
-    if failures:
+    files = list(expand(paths))
+    outcomes = Counter()
+    with progress_bar("parsing", total=len(files)) as update:
+        for path in files:
+            outcomes[_parse_one(path, db, db_path, as_json)] += 1
+            update(advance=1)
+    if not as_json:
+        click.echo(f"Parsed {len(files)} files: " + ", ".join(f"{outcome} {count}" for outcome, count in
+                                                            sorted(outcomes.items())), err=True)
+    if outcomes["failed"]:
         sys.exit(exit_codes.FAILED)
+
+
+def _parse_one(path: Path, db, db_path: str, as_json: bool) -> str:
+    """Parse (and store, with a database) one file: store.save_report's status, 'printed'
+    (--json) or 'failed' (said why on stderr)."""
+    import store
+    from parsers.record import parse_document
+
+    name = source_name(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        click.echo(f"error: {name}: {error.strerror or error}", err=True)
+        return "failed"
+    digest = _stored(db_path, name, store.save_document, db, data, url=name) if db else None
+    try:
+        parsed = parse_document(data, name)
+    except Exception as error:  # a parser bug must not stop the batch; the original is kept
+        click.echo(f"error: {name}: could not be parsed ({type(error).__name__}: {error})", err=True)
+        return "failed"
+    record = parsed.record
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return "printed"
+    status = _stored(db_path, name, store.save_report, db, parsed, digest)
+    click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
+               f"{len(record['problems'])} problems\t{status}")
+    return status
 
 
 def _stored(db_path: str, name: str | None, step, *args, **kwargs):

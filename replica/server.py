@@ -432,10 +432,10 @@ class Replica:
         self.stop()
 
 
-def serve(port: int = 8765, seed: int = 2024) -> None:
+def serve(port: int = 8765, seed: int = 2024, out_dir: str | Path = "output/replica-serve") -> None:
     """Run the replica in the foreground (for `govreports replica`) until interrupted: the whole
-    portal, homepages and sub-columns included."""
-    with Replica(seed=seed, port=port, subcolumns=True) as replica:
+    portal, homepages and sub-columns included, its state in its own `out_dir`."""
+    with Replica(seed=seed, port=port, out_dir=out_dir, subcolumns=True) as replica:
         for site in replica.sites:
             print(f"{site['key']:<16} {site['family']:<8} {site['homepage']:<26} {site['column_url']}", flush=True)
         print(f"truth: {replica.truth_path}", flush=True)

@@ -68,6 +68,7 @@ LATER_COLUMNS = {
                   "file_name": str},  # an attachment's own name (Content-Disposition or link text): metadata only
     "reports": {
         "vanished_at": str,  # when its page was gone from its site's listing: marked, never deleted
+        "missed_at": str,  # when a complete listing of its site first did not show it (store.mark_vanished)
         "figures_from": str,  # the document (page or attachment) whose bytes the figures were read from
         "is_report": int,  # 0 for a page a 年报 column lists that is no annual report (a notice, a list)
         "inferred": str,  # JSON list of the cells stored as 0 that the report left blank (SCHEMA.md)
@@ -142,21 +143,37 @@ def has_report(db, digest: str) -> bool:
     return db.execute("SELECT 1 FROM reports WHERE document_sha256 = ?", [digest]).fetchone() is not None
 
 
-def mark_vanished(db, site: str, present: set[str], when: str) -> tuple[int, int]:
-    """After a complete read of `site`'s listings: its current reports whose page is not in
-    `present` are marked vanished (kept, and still current: nothing replaced them); marked
-    ones that are listed again are unmarked. Returns (newly vanished, back again)."""
+def listed_reports(db, site: str) -> dict[str, str | None]:
+    """The pages of `site`'s current reports not marked vanished, with when a complete listing
+    first missed each (None: shown by the last one)."""
+    return dict(db.execute(
+        "SELECT source, missed_at FROM reports WHERE current = 1 AND vanished_at IS NULL"
+        " AND document_sha256 IN (SELECT sha256 FROM documents WHERE site = ?)", [site]).fetchall())
+
+
+def mark_vanished(db, site: str, present: set[str], gone: set[str], when: str) -> tuple[int, int]:
+    """After a complete read of `site`'s listings, which show the report pages `present`:
+    a current report not listed is marked vanished (kept, and still current: nothing replaced
+    it) when its own page answered 404/410 (`gone`), or when the previous complete listing
+    missed it too; else it is only marked missed (`missed_at`), since one listing that shows
+    fewer reports (half-loaded, redesigned, an error page) proves nothing. Reports listed again
+    are unmarked. Returns (newly vanished, back again)."""
     with db.atomic():
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS present (url TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM temp.present")
-        db.conn.executemany("INSERT OR IGNORE INTO temp.present VALUES (?)", [(url,) for url in present])
+        for table, urls in (("present", present), ("gone", gone)):
+            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (url TEXT PRIMARY KEY)")
+            db.execute(f"DELETE FROM temp.{table}")
+            db.conn.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", [(url,) for url in urls])
         mine = "document_sha256 IN (SELECT sha256 FROM documents WHERE site = ?)"
+        unlisted = f"current = 1 AND vanished_at IS NULL AND {mine} AND source NOT IN (SELECT url FROM temp.present)"
         vanished = db.execute(
-            f"UPDATE reports SET vanished_at = ? WHERE current = 1 AND vanished_at IS NULL AND {mine}"
-            " AND source NOT IN (SELECT url FROM temp.present)", [when, site]).rowcount
+            f"UPDATE reports SET vanished_at = ? WHERE {unlisted}"
+            " AND (missed_at IS NOT NULL OR source IN (SELECT url FROM temp.gone))", [when, site]).rowcount
+        db.execute(f"UPDATE reports SET missed_at = ? WHERE {unlisted} AND missed_at IS NULL", [when, site])
         back = db.execute(
             f"UPDATE reports SET vanished_at = NULL WHERE vanished_at IS NOT NULL AND {mine}"
             " AND source IN (SELECT url FROM temp.present)", [site]).rowcount
+        db.execute(f"UPDATE reports SET missed_at = NULL WHERE missed_at IS NOT NULL AND {mine}"
+                   " AND source IN (SELECT url FROM temp.present)", [site])
     return vanished, back
 
 

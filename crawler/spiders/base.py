@@ -117,6 +117,8 @@ class ReportSpider(scrapy.Spider):
         self.listed: set[str] = set()
         # Report URLs each site's listings show, wanted by this crawl or not, and where they led.
         self.present: dict[str, set[str]] = defaultdict(set)
+        # Stored report pages no longer listed that answered 404/410 (probe_request).
+        self.gone: dict[str, set[str]] = defaultdict(set)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -177,6 +179,23 @@ class ReportSpider(scrapy.Spider):
         site = response.request.cb_kwargs.get("site") if response.request else None
         if site is not None:
             self.site_failed(site)
+
+    def probe_request(self, url: str, site: Site) -> scrapy.Request:
+        """A request for a stored report page its site's listings no longer show: a 404 or 410
+        says the page is gone; any other answer, that it may only be unlisted."""
+        self.crawler.stats.inc_value("govreports/probed")
+        return scrapy.Request(url, callback=self.parse_probe, errback=self.probe_failed, dont_filter=True,
+                              cb_kwargs={"site": site})
+
+    def parse_probe(self, response: Response, site: Site) -> Iterator:
+        return iter(())  # still served: not gone
+
+    def probe_failed(self, failure: Failure) -> None:
+        request, site = failure.request, failure.request.cb_kwargs["site"]
+        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+            self.gone[site.key].add(self._origin(request))
+        else:
+            self.logger.info("%s (no longer listed by %s): %s", request.url, site.key, failure.getErrorMessage())
 
     def wanted(self, title: str) -> bool:
         """Whether a listed item is a report this crawl wants: its title names an annual

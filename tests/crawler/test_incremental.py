@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
+from crawler.replica_crawl import remember_round
 from crawler.runner import LOCAL, replica_columns, run_crawl
 from govreports.crawl_commands import demo, reparse
 from replica.server import Replica
@@ -44,8 +45,9 @@ def rounds(tmp_path_factory):
                                    log_file=out / f"{name}.log").returncode
             assert returncode == 0
             result[name] = {"requests": replica.requests, "truth": truth_of(replica)}
-        if name == "first":
-            backup(db, out / "round1.db")  # for the demo of round 2
+            if name == "first":  # for the demo of round 2, as `govreports demo` remembers its round 1
+                remember_round(db, out / "gen1", replica)
+                backup(db, out / "round1.db")
     connection = sqlite3.connect(db)
     connection.row_factory = sqlite3.Row
     result["runs"] = [dict(row) for row in connection.execute("SELECT * FROM crawl_runs ORDER BY id")]
@@ -73,10 +75,12 @@ def test_revalidation_is_conditional_and_listings_are_never(rounds):
     reports = {urlsplit(url).path for url in rounds["first"]["truth"]}
     requests = rounds["revalidated"]["requests"]
     to_reports = [r for r in requests if r.path in reports]
-    assert all("If-None-Match" in r.headers and "If-Modified-Since" in r.headers for r in to_reports)
+    # two revised and one re-stamped came back whole; the removed page, no longer listed, was asked
+    # for once, unconditionally, to learn whether it is gone (404)
+    assert sorted(r.status for r in to_reports if r.status != 304) == [200, 200, 200, 404]
     assert sorted(r.status for r in to_reports).count(304) == len(reports) - 4
-    # the removed page is no longer listed, so not asked for; two revised and one re-stamped came back whole
-    assert sorted(r.status for r in to_reports if r.status != 304) == [200, 200, 200]
+    revalidations = [r for r in to_reports if r.status != 404]
+    assert all("If-None-Match" in r.headers and "If-Modified-Since" in r.headers for r in revalidations)
     listings = [r for r in requests if r.path not in reports and r.path != "/robots.txt"]
     assert listings and not [r for r in listings if "If-None-Match" in r.headers or "If-Modified-Since" in r.headers]
 
@@ -159,21 +163,35 @@ def test_reparse_rewrites_what_the_parser_now_reads_otherwise(rounds, tmp_path):
     assert db.execute("SELECT count(*) FROM reports").fetchone() == (documents,)
 
 
-def test_a_vanished_report_listed_again_is_unmarked_and_other_sites_are_left_alone(tmp_path):
+def test_vanished_takes_a_gone_page_or_two_listings_in_a_row_and_other_sites_are_left_alone(tmp_path):
     import store
     from parsers.record import parse_document
     from tests.conftest import SEEDS
 
     db = store.open_db(tmp_path / "reports.db")
-    seeds = sorted(SEEDS.glob("*.txt"))[:3]
-    urls = [f"http://127.0.0.2/{index}.html" for index in range(3)]
+    seeds = sorted(SEEDS.glob("*.txt"))[:4]
+    urls = [f"http://127.0.0.2/{index}.html" for index in range(4)]
     for index, (path, url) in enumerate(zip(seeds, urls)):
         data = path.read_bytes()
-        digest = store.save_document(db, data, url=url, site="a" if index < 2 else "b")
+        digest = store.save_document(db, data, url=url, site="a" if index < 3 else "b")
         store.save_report(db, parse_document(data, url), digest)
-    assert store.mark_vanished(db, "a", {urls[0]}, "2025-01-01T00:00:00+00:00") == (1, 0)
-    assert store.mark_vanished(db, "a", {urls[0]}, "2025-02-01T00:00:00+00:00") == (0, 0)  # marked once
-    vanished = {row["source"]: row["vanished_at"] for row in db["reports"].rows}
-    assert vanished == {urls[0]: None, urls[1]: "2025-01-01T00:00:00+00:00", urls[2]: None}  # b: not a's
-    assert store.mark_vanished(db, "a", set(urls[:2]), "2025-03-01T00:00:00+00:00") == (0, 1)
-    assert [row["vanished_at"] for row in db["reports"].rows] == [None, None, None]
+
+    def marks():
+        return {row["source"]: (row["missed_at"], row["vanished_at"]) for row in db["reports"].rows}
+
+    # 1 is unlisted but still served, 2 answered 404: only 2 is gone at once
+    assert store.mark_vanished(db, "a", {urls[0]}, {urls[2]}, "2025-01-01") == (1, 0)
+    assert marks() == {urls[0]: (None, None), urls[1]: ("2025-01-01", None), urls[2]: (None, "2025-01-01"),
+                       urls[3]: (None, None)}
+    # the next complete listing misses 1 again: now it is vanished, when first missed stays known
+    assert store.mark_vanished(db, "a", {urls[0]}, set(), "2025-02-01") == (1, 0)
+    assert marks()[urls[1]] == ("2025-01-01", "2025-02-01")
+    assert store.mark_vanished(db, "a", {urls[0]}, set(), "2025-03-01") == (0, 0)  # marked once
+    assert marks()[urls[3]] == (None, None)  # b: not a's
+    assert store.mark_vanished(db, "a", set(urls[:3]), set(), "2025-04-01") == (0, 2)  # listed again
+    assert set(marks().values()) == {(None, None)}
+    # listed in between: the count of listings in a row starts again
+    assert store.mark_vanished(db, "a", {urls[0]}, set(), "2025-05-01") == (0, 0)
+    assert store.mark_vanished(db, "a", set(urls[:3]), set(), "2025-06-01") == (0, 0)
+    assert store.mark_vanished(db, "a", {urls[0]}, set(), "2025-07-01") == (0, 0)
+    assert marks()[urls[1]] == ("2025-07-01", None)
