@@ -9,7 +9,8 @@ from corpus import checks, datasette_metadata, export
 
 
 def refresh(db) -> None:
-    """Regions of new agencies, `corpus_problems`, the wide views and the browser view."""
+    """Regions of new agencies, `corpus_problems`, the wide views and the browser table."""
     checks.run(db)   # resolves new agencies' regions first
+    export.create_indexes(db)
     export.create_views(db)
-    datasette_metadata.create_browser_view(db)
+    datasette_metadata.create_browser(db)

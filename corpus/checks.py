@@ -29,6 +29,14 @@ CHECKS = {
     "duplicate_report": "one report stored twice under different agency names: it would be counted twice",
     "near_identical_text": "the prose outside the tables repeats another year's report of the same agency",
 }
+# The same checks in a few words, for plot labels and cards.
+CHECK_TITLES = {
+    "carried_over": "上年结转 ≠ last year's 结转下年度",
+    "in_force": "现行有效件数 ≠ last year's ± this year's",
+    "copies_disagree": "copies of one report disagree",
+    "duplicate_report": "one report stored under two names",
+    "near_identical_text": "prose repeats another year's",
+}
 SIMILAR = 0.95          # prose this similar (rapidfuzz's normalized Indel similarity) is a copy
 FINGERPRINT_CELLS = 10  # identical figures in at least this many cells make two reports one
 
@@ -62,6 +70,15 @@ def run(db) -> list[dict]:
                                      foreign_keys=[("report_id", "reports", "id")])
         db["corpus_problems"].insert_all(found)
         db["corpus_problems"].create_index(["report_id"])
+    return found
+
+
+def findings(db) -> dict[str, list[dict]]:
+    """Each check's failures with the report behind them (id, agency, year, URL), in `CHECKS` order."""
+    found = {check: [] for check in CHECKS}
+    for row in db.query('SELECT q."check", q.report_id, r.agency, r.year, r.source, q.message FROM corpus_problems q '
+                        "JOIN reports r ON r.id = q.report_id ORDER BY r.agency, r.year, q.report_id"):
+        found[row["check"]].append(row)
     return found
 
 

@@ -1,13 +1,16 @@
 """The corpus as files researchers open directly: wide tables, the long cells table, a data dictionary.
 
-Each statutory table gets one wide table per template, one row per current report and one
-column per cell (`new_received__natural_person`), led by the report's agency, region, year
-and template. The 2019 and 2021 表二 are never merged: the 2021 format changed every
-column, so figures under one name would not mean the same thing. The same SELECTs serve as
+Each statutory table gets a wide table, one row per current report and one column per cell
+(`new_received__natural_person`), led by the report's agency, region, year and template.
+表四 is one table across the years; the 2019 and 2021 表二 are never merged (the 2021 format
+changed every column, so figures under one name would not mean the same thing), nor are the
+two 表三, whose 其他处理 rows differ. The same SELECTs serve as
 views in the database (for Datasette and SQL users), so files and views cannot drift apart.
 
 Formats: CSV (UTF-8 with a byte-order mark, which Excel needs to show Chinese), Parquet
-(typed, via pyarrow) and JSON Lines. Every exported column is named in
+(typed, via pyarrow) and JSON Lines. Every column has a type and every format keeps it:
+counts are integers (`956`, not `956.0`), only sums of money (万元) are real numbers,
+`traditional` is a boolean and `problems` a list of sentences. Every exported column is named in
 `data_dictionary.csv` / `data_dictionary.md` with its Chinese label and meaning.
 """
 import csv
@@ -19,14 +22,16 @@ from corpus import labels as L
 from corpus.problems import sql_kind
 
 FORMATS = ("csv", "parquet", "jsonl")
-ARROW_TYPES = {"integer": "int64", "number": "float64", "text": "string"}  # pyarrow type names
+# pyarrow type names, turned into types when Parquet is written (pyarrow is imported only then)
+ARROW_TYPES = {"integer": "int64", "number": "float64", "figure": "float64", "text": "string", "boolean": "bool_",
+               "list": "list"}  # of strings
 BATCH = 5000
 
 
 @dataclass
 class Column:
     name: str
-    type: str       # integer | number | text
+    type: str       # integer | number | figure (either, as stored) | text | boolean | list (of text, JSON in SQLite)
     label: str      # Chinese
     meaning: str
 
@@ -36,7 +41,12 @@ class Table:
     name: str
     description: str
     columns: list[Column]
-    sql: str
+    sql: str        # without ORDER BY: a view's body (SQLite cannot flatten an ordered view into a count)
+    order_by: str
+
+    @property
+    def query(self) -> str:
+        return f"{self.sql}\nORDER BY {self.order_by}"
 
 
 def report_columns(names) -> list[Column]:
@@ -52,52 +62,64 @@ FROM_CURRENT = "FROM reports r LEFT JOIN agency_regions g ON g.agency = r.agency
 
 def tables(db) -> dict[str, Table]:
     """Every exportable table, by name: the wide ones, then reports, cells and problems."""
-    found = {name: wide_table(db, statutory, template) for (statutory, template), name in L.WIDE_TABLES.items()}
+    found = {name: wide_table(db, name) for name in L.WIDE_TABLES}
     found["reports"] = reports_table()
     found["cells"] = cells_table()
     found["problems"] = problems_table()
     return found
 
 
-TABLE_NAMES = [*L.WIDE_TABLES.values(), "reports", "cells", "problems"]
+TABLE_NAMES = [*L.WIDE_TABLES, "reports", "cells", "problems"]
 
 
-def wide_table(db, statutory: str, template: str) -> Table:
-    cells = L.layout(statutory, template)
-    cells += sorted(set(extra_cells(db, statutory, template)) - set(cells))
+def wide_table(db, name: str) -> Table:
+    statutory, templates = L.WIDE_TABLES[name]
+    cells = L.layout(statutory, templates)
+    cells += sorted(set(extra_cells(db, statutory, templates)) - set(cells))
     columns = report_columns(LEAD) + [
-        Column(L.column_name(statutory, row, col), "number",
+        Column(L.column_name(statutory, row, col), "number" if L.is_amount(statutory, col) else "integer",
                f"{L.TABLE_TITLES[statutory]} · {L.cell_label(statutory, row, col)}", L.cell_meaning(statutory, row, col))
         for row, col in cells]
-    pivots = ",\n    ".join(
-        f"max(CASE WHEN c.row_key = {_quote(row)} AND c.col_key = {_quote(col)} THEN c.value END) "
-        f"AS {_name(L.column_name(statutory, row, col))}" for row, col in cells)
+    pivots = ",\n    ".join(f"{pivot(statutory, row, col)} AS {_name(L.column_name(statutory, row, col))}"
+                              for row, col in cells)
     sql = (f"SELECT {LEAD_SQL},\n    {pivots}\n{FROM_CURRENT}\n"
-           f"LEFT JOIN cells c ON c.report_id = r.id AND c.table_name = {_quote(statutory)}\n"
-           f"WHERE r.current = 1 AND r.template = {_quote(template)}\nGROUP BY r.id ORDER BY r.id")
-    template_name = "before 2019" if template == "pre2019" else f"the {template} template"
-    return Table(L.WIDE_TABLES[statutory, template],
-                 f"{L.TABLE_TITLES[statutory]}: {L.TABLE_MEANINGS[statutory]}, reports in {template_name}; "
-                 f"one row per report, one column per cell", columns, sql)
+           f"WHERE r.current = 1 AND r.template IN ({', '.join(map(_quote, templates))})")
+    names = " and ".join("before 2019" if t == "pre2019" else f"the {t} template" for t in templates)
+    return Table(name, f"{L.TABLE_TITLES[statutory]}: {L.TABLE_MEANINGS[statutory]}, reports in {names}; "
+                       f"one row per report, one column per cell", columns, sql, "r.id")
 
 
-def extra_cells(db, statutory: str, template: str) -> list[tuple[str, str]]:
+def pivot(statutory: str, row: str, col: str) -> str:
+    """One cell of a report as a column: an amount as a real number, a count as the integer it is stored as.
+
+    An index lookup per cell rather than one GROUP BY over all cells: a page of a
+    wide view, its row count and its facets then read only what they show, not the whole corpus.
+    """
+    value = (f"(SELECT max(c.value) FROM cells c WHERE c.report_id = r.id AND c.table_name = {_quote(statutory)} "
+             f"AND c.row_key = {_quote(row)} AND c.col_key = {_quote(col)})")
+    return f"CAST({value} AS REAL)" if L.is_amount(statutory, col) else value
+
+
+def extra_cells(db, statutory: str, templates: tuple[str, ...]) -> list[tuple[str, str]]:
     """Cells the parser stored beyond the template's layout, so that no figure is lost in the wide table."""
     return [tuple(row) for row in db.execute(
         "SELECT DISTINCT c.row_key, c.col_key FROM cells c JOIN reports r ON r.id = c.report_id "
-        "WHERE r.current = 1 AND r.template = ? AND c.table_name = ?", [template, statutory])]
+        "WHERE r.current = 1 AND r.template IN (SELECT value FROM json_each(?)) AND c.table_name = ?",
+        [json.dumps(templates), statutory])]
 
 
 def reports_table() -> Table:
     columns = report_columns(LEAD) + [
         Column("encoding", "text", "编码", "the encoding the original bytes were decoded with"),
-        Column("traditional", "integer", "繁体", "1 when the source was in Traditional characters and was converted"),
-        Column("problems", "text", "问题", "JSON list of the report's own check failures and doubts, in words"),
+        Column("traditional", "boolean", "繁体", "true when the source was in Traditional characters and was converted"),
+        Column("problems", "list", "问题", "the report's own check failures and doubts, in words (a JSON list in "
+                                         "CSV and SQLite)"),
         Column("text", "text", "正文", "the report's full text, Simplified, tables as `a | b |` rows"),
     ]
     sql = (f"SELECT {LEAD_SQL}, r.encoding, r.traditional, r.problems, r.text\n{FROM_CURRENT}\n"
-           "WHERE r.current = 1 ORDER BY r.id")
-    return Table("reports", "one row per report (its current version), with region and full text", columns, sql)
+           "WHERE r.current = 1")
+    return Table("reports", "one row per report (its current version), with region and full text", columns, sql,
+                 "r.id")
 
 
 def cells_table() -> Table:
@@ -105,13 +127,14 @@ def cells_table() -> Table:
         Column("table_name", "text", "表", "active (表二), applications (表三), review_litigation (表四) or narrative"),
         Column("row_key", "text", "行", "the row's key (see the wide tables' columns for labels)"),
         Column("col_key", "text", "列", "the column's key; `value` for narrative figures"),
-        Column("value", "number", "数值", "the figure; empty where the cell held no number"),
+        Column("value", "figure", "数值", "the figure: an integer for counts, a real number for amounts (万元; "
+                                         "Parquet holds the column as real numbers); empty where the cell held no number"),
         Column("value_raw", "text", "原文", "the cell's text as printed"),
     ]
     sql = ("SELECT c.report_id, r.report_key, r.agency, r.year, r.template, c.table_name, c.row_key, c.col_key, "
-           "c.value, c.value_raw\nFROM cells c JOIN reports r ON r.id = c.report_id\n"
-           "WHERE r.current = 1 ORDER BY c.report_id, c.rowid")
-    return Table("cells", "every cell of every current report, in long form", columns, sql)
+           f"{value_as_stored()} AS value, c.value_raw\nFROM cells c JOIN reports r ON r.id = c.report_id\n"
+           "WHERE r.current = 1")
+    return Table("cells", "every cell of every current report, in long form", columns, sql, "c.report_id, c.rowid")
 
 
 def problems_table() -> Table:
@@ -124,17 +147,31 @@ def problems_table() -> Table:
            f"{sql_kind('p.value')} AS kind, p.value AS message\n"
            "FROM reports r, json_each(r.problems) p WHERE r.current = 1\nUNION ALL\n"
            "SELECT r.id, r.report_key, r.agency, r.year, 'corpus', q.\"check\", q.message\n"
-           "FROM corpus_problems q JOIN reports r ON r.id = q.report_id WHERE r.current = 1\n"
-           "ORDER BY report_id, origin DESC")
+           "FROM corpus_problems q JOIN reports r ON r.id = q.report_id WHERE r.current = 1")
     return Table("problems", "every problem of every current report: its own checks and the corpus checks",
-                 columns, sql)
+                 columns, sql, "report_id, origin DESC")
+
+
+INDEXES = {  # what the wide views, their facets and the canned queries look up
+    "cells": [["report_id", "table_name", "row_key", "col_key", "value"],   # a report's cell
+              ["table_name", "col_key", "report_id", "row_key", "value"]],  # one column of every report
+    "reports": [["current", "template", "year", "agency"], ["current", "year"]],  # views' counts and facets
+}
+
+
+def create_indexes(db) -> None:
+    for table, indexes in INDEXES.items():
+        for columns in indexes:
+            db[table].create_index(columns, if_not_exists=True)
 
 
 def create_views(db) -> None:
     """The wide tables as views in the database, rebuilt from the current cells."""
-    for (statutory, template), name in L.WIDE_TABLES.items():
+    for name in L.RETIRED_VIEWS:
         db.execute(f"DROP VIEW IF EXISTS {_name(name)}")
-        db.execute(f"CREATE VIEW {_name(name)} AS {wide_table(db, statutory, template).sql}")
+    for name in L.WIDE_TABLES:
+        db.execute(f"DROP VIEW IF EXISTS {_name(name)}")
+        db.execute(f"CREATE VIEW {_name(name)} AS {wide_table(db, name).sql}")
 
 
 def count_rows(db, table: Table) -> int:
@@ -158,11 +195,10 @@ def export(db, out: Path, *, names=TABLE_NAMES, formats=("csv",), progress=None)
 
 
 def write_table(db, table: Table, out: Path, formats, progress=None) -> list[Path]:
-    names = [column.name for column in table.columns]
     writers = [WRITERS[fmt](out / f"{table.name}.{fmt}", table) for fmt in formats]
-    cursor = db.execute(table.sql)
+    cursor = db.execute(table.query)
     while rows := cursor.fetchmany(BATCH):
-        records = [dict(zip(names, row)) for row in rows]
+        records = [typed(table, row) for row in rows]
         for writer in writers:
             writer.write(records)
         if progress:
@@ -170,9 +206,18 @@ def write_table(db, table: Table, out: Path, formats, progress=None) -> list[Pat
     return [writer.close() for writer in writers]
 
 
-def plain(value):
-    """12.0 -> 12: counts read as counts in CSV and JSON."""
+def typed(table: Table, row) -> dict:
+    """A row as the values its columns' types say: SQLite's 0/1 as a boolean, a JSON list as a list."""
+    return {column.name: CONVERT[column.type](value) if value is not None else None
+            for column, value in zip(table.columns, row)}
+
+
+def count(value):
+    """A count as an integer; a fraction stays as it is, for the reader to see, never rounded."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+CONVERT = {"integer": count, "number": float, "figure": lambda value: value, "text": str, "boolean": bool, "list": json.loads}
 
 
 class CsvWriter:
@@ -182,11 +227,19 @@ class CsvWriter:
         self.writer.writerow([column.name for column in table.columns])
 
     def write(self, records):
-        self.writer.writerows([plain(value) for value in record.values()] for record in records)
+        self.writer.writerows([csv_value(value) for value in record.values()] for record in records)
 
     def close(self) -> Path:
         self.file.close()
         return self.path
+
+
+def csv_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 class JsonlWriter:
@@ -195,7 +248,7 @@ class JsonlWriter:
 
     def write(self, records):
         for record in records:
-            self.file.write(json.dumps({key: plain(value) for key, value in record.items()}, ensure_ascii=False) + "\n")
+            self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def close(self) -> Path:
         self.file.close()
@@ -207,17 +260,32 @@ class ParquetWriter:
         import pyarrow as pa  # here, not at import: `govreports --help` need not load it
         import pyarrow.parquet as pq
 
-        self.path = path
+        self.path, self.table = path, table
         self.table_of = pa.Table.from_pylist
-        self.schema = pa.schema([(column.name, ARROW_TYPES[column.type]) for column in table.columns])
+
+        def arrow_type(name):
+            return pa.list_(pa.string()) if name == "list" else getattr(pa, name)()
+        self.schema = pa.schema([(column.name, arrow_type(ARROW_TYPES[column.type])) for column in table.columns])
+        self.counts = [column.name for column in table.columns if column.type == "integer"]
         self.writer = pq.ParquetWriter(path, self.schema)
 
     def write(self, records):
+        for record in records:   # pyarrow would truncate 3.5 to 3 without a word
+            for name in self.counts:
+                if isinstance(record[name], float):
+                    self.writer.close()
+                    raise ExportError(f"{self.table.name}.{name} of report #{record.get('report_id')} is "
+                                      f"{record[name]}, not a count: Parquet cannot hold it as an integer "
+                                      "(the CSV and JSON Lines exports show it as stored)")
         self.writer.write_table(self.table_of(records, schema=self.schema))
 
     def close(self) -> Path:
         self.writer.close()
         return self.path
+
+
+class ExportError(ValueError):
+    """A figure that cannot be written as its column's type (a count with a fraction)."""
 
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
@@ -244,6 +312,12 @@ def write_dictionary(chosen: list[Table], out: Path) -> list[Path]:
         lines.append("")
     md_path.write_text("\n".join(lines), encoding="utf-8")
     return [csv_path, md_path]
+
+
+def value_as_stored() -> str:
+    """cells.value with amounts as real numbers (NUMERIC storage keeps 3967.0 万元 as 3967)."""
+    amounts = ", ".join(map(_quote, sorted(L.AMOUNT_COLUMNS)))
+    return f"CASE WHEN c.table_name = 'active' AND c.col_key IN ({amounts}) THEN CAST(c.value AS REAL) ELSE c.value END"
 
 
 def _quote(text: str) -> str:

@@ -84,17 +84,27 @@ NARRATIVE_MEANINGS = {
     "lawsuits": "lawsuits (0 where the text says none)",
 }
 
-# (statutory table, template) -> the name of its wide table
+# wide table -> (statutory table, the templates whose reports it holds). 表四 prints the same
+# cells in both templates, so one table spans the years; 表二 (every column changed) and 表三
+# (其他处理: one row in 2019, three in 2021) are kept apart.
 WIDE_TABLES = {
-    ("active", "2019"): "active_2019", ("active", "2021"): "active_2021",
-    ("applications", "2019"): "applications_2019", ("applications", "2021"): "applications_2021",
-    ("review_litigation", "2019"): "review_litigation_2019", ("review_litigation", "2021"): "review_litigation_2021",
-    ("narrative", "pre2019"): "narrative_pre2019",
+    "active_2019": ("active", ("2019",)), "active_2021": ("active", ("2021",)),
+    "applications_2019": ("applications", ("2019",)), "applications_2021": ("applications", ("2021",)),
+    "review_litigation": ("review_litigation", ("2019", "2021")),
+    "narrative_pre2019": ("narrative", ("pre2019",)),
 }
+# Views earlier versions made, dropped when the views are rebuilt.
+RETIRED_VIEWS = ["review_litigation_2019", "review_litigation_2021"]
+# The only figures that are not counts: sums of money in 万元, stored as real numbers.
+AMOUNT_COLUMNS = {"amount"}
 
 
-def layout(table: str, template: str) -> list[tuple[str, str]]:
-    """The (row, column) cells the template prints in `table`, in its order."""
+def layout(table: str, templates: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (row, column) cells the templates print in `table`, in their order."""
+    return list(dict.fromkeys(cell for template in templates for cell in template_layout(table, template)))
+
+
+def template_layout(table: str, template: str) -> list[tuple[str, str]]:
     if table == "active":
         return [(row, column) for row, columns in T.ACTIVE_LAYOUT[template].items() for column in columns]
     if table == "applications":
@@ -102,6 +112,10 @@ def layout(table: str, template: str) -> list[tuple[str, str]]:
     if table == "review_litigation":
         return [(group, outcome) for group in T.REVIEW_GROUP_KEYS for outcome in T.REVIEW_OUTCOME_KEYS]
     return [(key, "value") for key in NARRATIVE_KEYS]
+
+
+def is_amount(table: str, column: str) -> bool:
+    return table == "active" and column in AMOUNT_COLUMNS
 
 
 def column_name(table: str, row: str, column: str) -> str:

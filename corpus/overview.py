@@ -28,6 +28,8 @@ from corpus.problems import kind_of  # noqa: E402
 # Debian's fonts-wqy-microhei (system-packages.txt) draws the Chinese labels; the others where installed.
 FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "DejaVu Sans"]
 TEMPLATE_COLOURS = {"pre2019": "#9aa5b1", "2019": "#e0a040", "2021": "#3c7dc4", "unknown": "#d05050"}
+TEMPLATE_NAMES = {"pre2019": "before 2019 (prose)", "2019": "2019 template", "2021": "2021 template",
+                  "unknown": "template not recognised"}
 OUTCOME_GROUPS = [  # (label, row keys or prefix), in the order of 表三
     ("予以公开 disclosed", ("disclosed",)), ("部分公开 partly", ("partially_disclosed",)),
     ("不予公开 withheld", "withheld_"), ("无法提供 unavailable", "unavailable_"),
@@ -65,15 +67,18 @@ def render(db, *, registry=None) -> str:
     plt.rcParams["axes.unicode_minus"] = False
     reports = current_reports(db)
     cells = figures(db)
-    bodies = {
-        "reports-per-year": figure_html(plot_reports_per_year(reports)),
-        "reports-per-province": figure_html(plot_province_year(reports)),
-        "applications": figure_html(plot_applications(reports, cells)),
-        "outcomes": figure_html(plot_outcomes(reports, cells)),
-        "review-lawsuit": figure_html(plot_rates(reports, cells)),
-        "problems": figure_html(plot_problems(db, reports)),
-        "coverage": coverage_html(db, registry),
+    own, corpus = problem_counts(db, reports)
+    plots = {
+        "reports-per-year": (plot_reports_per_year(reports), reports_facts(reports)),
+        "reports-per-province": (plot_province_year(reports), province_facts(reports)),
+        "applications": (plot_applications(reports, cells), applications_facts(reports, cells)),
+        "outcomes": (plot_outcomes(reports, cells), outcome_facts(reports, cells)),
+        "review-lawsuit": (plot_rates(reports, cells), rate_facts(reports, cells)),
+        "problems": (plot_problems(own, corpus, len(reports)), problem_facts(own, corpus, len(reports))),
     }
+    bodies = {key: figure_html(fig, f"{SECTIONS[key][0]}. {SECTIONS[key][1]} {facts}".strip())
+              for key, (fig, facts) in plots.items()}
+    bodies["coverage"] = coverage_html(db, registry)
     sections = "\n".join(
         f'<section id="{key}"><h2>{html.escape(title)}</h2><p class="note">{html.escape(note)}</p>{bodies[key]}</section>'
         for key, (title, note) in SECTIONS.items())
@@ -153,11 +158,11 @@ def plot_reports_per_year(reports):
     for template, colour in TEMPLATE_COLOURS.items():
         heights = [counts.get((year, template), 0) for year in years]
         if any(heights):
-            ax.bar(years, heights, bottom=bottom, color=colour, label=template)
+            ax.bar(years, heights, bottom=bottom, color=colour, label=TEMPLATE_NAMES[template])
             bottom = [b + h for b, h in zip(bottom, heights)]
     year_axis(ax, years)
     ax.set_ylabel("reports")
-    ax.legend(title="template", frameon=False)
+    ax.legend(title="format of the tables", frameon=False)
     return fig
 
 
@@ -186,12 +191,17 @@ def plot_province_year(reports):
     return fig
 
 
-def plot_applications(reports, cells):
+def received_per_year(reports, cells) -> dict[int, list]:
     per_year = defaultdict(list)
     for r in reports:
         value = received(cells.get(r["id"], {}))
         if r["year"] is not None and value is not None:
             per_year[r["year"]].append(value)
+    return per_year
+
+
+def plot_applications(reports, cells):
+    per_year = received_per_year(reports, cells)
     fig, ax = new_figure()
     if not per_year:
         no_data(ax)
@@ -248,14 +258,20 @@ def plot_outcomes(reports, cells):
     return fig
 
 
-def plot_rates(reports, cells):
-    totals = defaultdict(lambda: [0.0, 0.0, 0.0, 0])  # received, reconsiderations, lawsuits, reports
+def rate_totals(reports, cells) -> dict[int, list]:
+    """year -> [applications received, reconsiderations, lawsuits, reports], over reports stating all three."""
+    totals = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     for r in reports:
         figures_ = cells.get(r["id"], {})
         got, (reviews, suits) = received(figures_), cases(figures_)
         if r["year"] is not None and got and reviews is not None and suits is not None:
             for i, value in enumerate((got, reviews, suits, 1)):
                 totals[r["year"]][i] += value
+    return totals
+
+
+def plot_rates(reports, cells):
+    totals = rate_totals(reports, cells)
     fig, ax = new_figure()
     if not totals:
         no_data(ax)
@@ -282,10 +298,9 @@ def problem_counts(db, reports) -> tuple[Counter, Counter]:
     return own, corpus
 
 
-def plot_problems(db, reports):
-    own, corpus = problem_counts(db, reports)
+def plot_problems(own: Counter, corpus: Counter, total: int):
     bars = [(kind, n, "#9aa5b1") for kind, n in own.most_common()] + \
-           [(check, n, "#c62828") for check, n in corpus.most_common()]
+           [(checks.CHECK_TITLES[check], n, "#c62828") for check, n in corpus.most_common()]
     fig, ax = new_figure(height=max(2.6, 0.42 * len(bars) + 1.2))
     if not bars:
         no_data(ax, "no problems found")
@@ -294,20 +309,74 @@ def plot_problems(db, reports):
     counts = [n for _, n, _ in bars][::-1]
     ax.barh(labels, counts, color=[c for _, _, c in bars][::-1])
     for y, n in enumerate(counts):
-        share = 100 * n / len(reports)
+        share = 100 * n / total
         ax.text(n, y, f" {n} ({share:.0f}%)" if share >= 1 else f" {n} (<1%)", va="center", fontsize=9)
-    ax.set_xlabel(f"reports (of {len(reports)} current)")
+    ax.set_xlabel(f"reports (of {total} current)")
     ax.set_xlim(0, max(counts) * 1.18)
     fig.tight_layout()
     return fig
 
 
-def figure_html(fig) -> str:
+def figure_html(fig, alt: str) -> str:
+    """The figure as an embedded PNG; `alt` says what it shows to whoever cannot see it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+# ---- what each plot shows, in words (its alt text) ---------------------------------------------
+
+def reports_facts(reports) -> str:
+    years = [r["year"] for r in reports if r["year"] is not None]
+    if not years:
+        return "No reports yet."
+    templates = Counter(r["template"] for r in reports)
+    return (f"{len(reports)} reports on {min(years)}–{max(years)}: "
+            + ", ".join(f"{TEMPLATE_NAMES.get(t, t)} {n}" for t, n in templates.most_common()) + ".")
+
+
+def applications_facts(reports, cells) -> str:
+    per_year = received_per_year(reports, cells)
+    if not per_year:
+        return "No figures yet."
+    year = max(per_year)
+    return (f"{year}: {sum(per_year[year]):,.0f} applications over {len(per_year[year])} reports, "
+            f"median report {statistics.median(per_year[year]):,.0f}.")
+
+
+def outcome_facts(reports, cells) -> str:
+    sums = outcome_sums(reports, cells)
+    if not sums:
+        return "No 2019- or 2021-template reports yet."
+    year = max(sums)
+    return f"{year}: " + ", ".join(f"{label} {100 * value / sum(sums[year]):.0f}%"
+                                   for (label, _keys), value in zip(OUTCOME_GROUPS, sums[year])) + "."
+
+
+def rate_facts(reports, cells) -> str:
+    totals = rate_totals(reports, cells)
+    if not totals:
+        return "No figures yet."
+    year = max(totals)
+    got, reviews, suits, count = totals[year]
+    return (f"{year}: {100 * reviews / got:.1f} reconsiderations and {100 * suits / got:.1f} lawsuits "
+            f"per 100 applications, over {count} reports.")
+
+
+def province_facts(reports) -> str:
+    counts = Counter(r["province"] or UNRESOLVED for r in reports)
+    return "Most reports: " + ", ".join(f"{province} {n}" for province, n in counts.most_common(5)) + "." \
+        if counts else "No reports yet."
+
+
+def problem_facts(own: Counter, corpus: Counter, total: int) -> str:
+    if not own and not corpus:
+        return "No problems found."
+    return (f"Of {total} reports: " + ", ".join(f"{kind} {n}" for kind, n in own.most_common())
+            + ("; " if own and corpus else "")
+            + ", ".join(f"{checks.CHECK_TITLES[check]} {n}" for check, n in corpus.most_common()) + ".")
 
 
 # ---- registry coverage --------------------------------------------------------------------------
@@ -318,27 +387,35 @@ def load_registry():
 
 
 def coverage(db, sites) -> dict:
-    """Documents and reports per registry site (by the hosts of its columns), and hosts no site claims."""
-    documents = Counter()
-    reports = Counter()
-    for url, n_reports in db.execute("""SELECT d.url, count(r.id) FROM documents d
-                                        LEFT JOIN reports r ON r.document_sha256 = d.sha256 AND r.current = 1
-                                        GROUP BY d.sha256"""):
+    """Documents (pages and files) and current reports per registry site, and hosts no site claims.
+
+    A document belongs to the site the crawl listed it under (documents.site), else to the site
+    whose column hosts serve it: the replica's sites get their hosts only when it starts, and an
+    attachment may live on another host than its page.
+    """
+    by_host = {host: site.key for site in sites.values() for host in site.hosts}
+    documents, reports, others = Counter(), Counter(), defaultdict(lambda: [0, 0])
+    imported = 0
+    for url, site, n_reports in db.execute("""SELECT d.url, d.site, count(r.id) FROM documents d
+                                              LEFT JOIN reports r ON r.document_sha256 = d.sha256 AND r.current = 1
+                                              GROUP BY d.sha256"""):
         host = urlsplit(url).hostname if url and url.startswith(("http://", "https://")) else None
-        documents[host] += 1
-        reports[host] += n_reports
+        key = site if site in sites else by_host.get(host)
+        if key:
+            documents[key] += 1
+            reports[key] += n_reports
+        elif host:
+            others[host][0] += 1
+            others[host][1] += n_reports
+        else:
+            imported += 1
     blocked = Counter(dict(db.execute("SELECT site, count(*) FROM blocked GROUP BY site").fetchall())) \
         if "blocked" in db.table_names() else Counter()
-    rows, claimed = [], set()
-    for site in sites.values():
-        hosts = list(site.hosts)
-        claimed.update(hosts)
-        rows.append({"key": site.key, "agency": site.agency, "family": site.family, "hosts": hosts,
-                     "documents": sum(documents[h] for h in hosts), "reports": sum(reports[h] for h in hosts),
-                     "blocked": blocked[site.key], "replica": site.replica})
-    others = {host: (documents[host], reports[host]) for host in documents if host and host not in claimed}
-    return {"sites": rows, "other_hosts": others, "crawled": sum(n for h, n in documents.items() if h),
-            "imported": documents[None]}
+    rows = [{"key": site.key, "agency": site.agency, "family": site.family, "hosts": list(site.hosts),
+             "documents": documents[site.key], "reports": reports[site.key], "blocked": blocked[site.key],
+             "replica": site.replica} for site in sites.values()]
+    return {"sites": rows, "other_hosts": {host: tuple(counts) for host, counts in others.items()},
+            "crawled": sum(documents.values()) + sum(d for d, _r in others.values()), "imported": imported}
 
 
 def coverage_html(db, registry) -> str:
@@ -357,8 +434,8 @@ def coverage_html(db, registry) -> str:
         parts.append(f'<p>{found["crawled"]} documents were crawled, {found["imported"]} imported from files. '
                      + (f'<strong>Sites that yielded nothing: {html.escape(", ".join(silent))}.</strong>'
                         if silent else "Every site with known hosts yielded documents.") + "</p>")
-    header = "<tr><th>site</th><th>agency</th><th>family</th><th>hosts</th><th>documents</th><th>reports</th>" \
-             "<th>blocked</th></tr>"
+    header = "<tr><th>site</th><th>agency</th><th>family</th><th>hosts</th><th>documents (pages and files)</th>" \
+             "<th>current reports</th><th>blocked</th></tr>"
     body = "".join(
         f'<tr class="{"empty" if found["crawled"] and row["hosts"] and not row["documents"] else ""}">'
         f'<td>{html.escape(row["key"])}</td><td>{html.escape(row["agency"])}</td><td>{row["family"]}</td>'
@@ -380,7 +457,9 @@ def summary_html(db, reports) -> str:
     agencies = {r["agency"] for r in reports if r["agency"]}
     resolved = {r["agency"] for r in reports if r["agency"] and r["province"]}
     with_problems = sum(1 for r in reports if r["problems"])
-    failing = len({row["report_id"] for row in db["corpus_problems"].rows}) if "corpus_problems" in db.table_names() else 0
+    failed = Counter(dict(db.execute('SELECT "check", count(DISTINCT report_id) FROM corpus_problems GROUP BY 1')
+                          .fetchall())) if "corpus_problems" in db.table_names() else Counter()
+    failing = db.execute("SELECT count(DISTINCT report_id) FROM corpus_problems").fetchone()[0] if failed else 0
     versions = db.execute("SELECT count(*) FROM reports").fetchone()[0]
     facts = [
         ("current reports", f"{len(reports)}", f"{versions} versions stored"),
@@ -389,7 +468,8 @@ def summary_html(db, reports) -> str:
          + (f" ({100 * len(resolved) / len(agencies):.0f}%)" if agencies else "")),
         ("provinces", f"{len({r['province'] for r in reports if r['province']})}", ""),
         ("own checks failed", f"{with_problems}", "reports with at least one problem"),
-        ("corpus checks failed", f"{failing}", ", ".join(checks.CHECKS)),
+        ("corpus checks failed", f"{failing}", ", ".join(f"{checks.CHECK_TITLES[check]}: {n}"
+                                                          for check, n in failed.most_common()) or "none failed"),
     ]
     return "".join(f'<div class="fact"><div class="value">{html.escape(value)}</div><div class="name">'
                    f'{html.escape(name)}</div><div class="more">{html.escape(more)}</div></div>'

@@ -13,6 +13,9 @@ KINDS = [
     ("prose contradicts tables", ["prose states"]),
     ("encoding damage", ["could not be decoded"]),
     ("template or year in doubt", ["template", "year the report covers"]),
+    ("file unreadable or cut short", ["图片版", "could not be read", "could not be opened", "holds no text",
+                                      "no report text", "encrypted", "MB limit", "ZIP", "ToUnicode",
+                                      "without a Unicode mapping", "only the first"]),
 ]
 OTHER = "other"
 

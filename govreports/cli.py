@@ -25,6 +25,8 @@ COMMANDS = {
     "report": ("govreports.corpus_commands", "report"),
     "checks": ("govreports.corpus_commands", "run_checks"),
     "regions": ("govreports.corpus_commands", "resolve_regions"),
+    "stats": ("govreports.stats_commands", "show_stats"),
+    "problems": ("govreports.stats_commands", "list_problems"),
 }
 
 

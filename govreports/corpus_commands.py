@@ -4,7 +4,7 @@ Each command first brings the derived tables up to date (corpus.build.refresh). 
 bars and spinners go to a terminal only: run from cron, the commands print their one-line
 results and nothing else.
 """
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -54,18 +54,21 @@ def refreshed(db_path):
               help="Folder to write into.")
 def export(db_path, formats, names, out):
     """Export the corpus: wide tables, cells, problems and a data dictionary."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     db = refreshed(db_path)
     names = names or exporting.TABLE_NAMES
     tables = exporting.tables(db)
     total = sum(exporting.count_rows(db, tables[name]) for name in names) * len(formats)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    console = terminal()
-    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task("exporting rows", total=total)
-        written = exporting.export(db, Path(out), names=names, formats=formats,
-                                   progress=lambda n: progress.advance(task, n * len(formats)))
+    done = 0
+
+    def rows_written(count):
+        nonlocal done
+        done += count * len(formats)
+        advance(done, total)
+    with bar("exporting rows") as advance:
+        try:
+            written = exporting.export(db, Path(out), names=names, formats=formats, progress=rows_written)
+        except exporting.ExportError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"wrote {len(written)} files ({', '.join(formats)}) for {len(names)} tables to {out}")
 
 
@@ -104,9 +107,10 @@ def run_checks(db_path):
     from corpus import checks
 
     db = refreshed(db_path)
-    counts = dict(db.execute('SELECT "check", count(DISTINCT report_id) FROM corpus_problems GROUP BY 1').fetchall())
-    for check, meaning in checks.CHECKS.items():
-        click.echo(f"{check}\t{counts.get(check, 0)} reports\t{meaning}")
+    for check, rows in checks.findings(db).items():
+        click.echo(f"{check}\t{len({row['report_id'] for row in rows})} reports\t{checks.CHECKS[check]}")
+        for row in rows:
+            click.echo(f"  #{row['report_id']}\t{row['agency']}\t{row['year']}\t{row['source']}\t{row['message']}")
     mirrors = checks.mirror_groups(db)
     click.echo(f"{len(mirrors)} reports were read from more than one copy "
                f"({sum(len(versions) for versions in mirrors.values())} copies), each counted once")
@@ -115,15 +119,43 @@ def run_checks(db_path):
 @click.command("regions")
 @db_option()
 @click.option("--all", "everything", is_flag=True, help="Resolve every agency again, not only new ones.")
-def resolve_regions(db_path, everything):
+@click.option("--choices", type=click.Path(exists=True, dir_okay=False),
+              help='A TOML file placing unresolved agencies by hand: "朝阳区财政局" = "110105", one of the '
+                   "candidates listed.")
+def resolve_regions(db_path, everything, choices):
     """Place each agency in its province, prefecture and county, with its division code."""
     from corpus import regions
 
     db = open_corpus(db_path)
-    with spinner("resolving regions"):
-        regions.update(db, everything=everything)
+    with bar("searching the division tables") as advance:
+        regions.update(db, everything=everything, progress=advance)
+    if choices:
+        try:
+            regions.apply_choices(db, regions.read_choices(choices), Path(choices).name)
+        except (ValueError, OSError) as error:   # tomllib's TOMLDecodeError is a ValueError
+            raise click.ClickException(f"{choices}: {error}") from error
     missing = regions.unresolved(db)
     total = db["agency_regions"].count
-    click.echo(f"{total - len(missing)} of {total} agencies resolved ({regions.SOURCE} division tables)")
+    click.echo(f"{total - len(missing)} of {total} agencies resolved ({regions.SOURCE} division tables"
+               + (f", choices from {choices}" if choices else "") + ")")
+    years = regions.agency_years(db)
     for agency in missing:
-        click.echo(f"unresolved\t{agency}")
+        offered = regions.candidates(agency, years.get(agency, []))
+        click.echo(f"unresolved\t{agency}\t" + ("; ".join(f"{row['division_code']} {row['matched_name']}" for row in offered)
+                                                 or "no division of that name"))
+    if any(regions.candidates(agency, years.get(agency, [])) for agency in missing):
+        click.echo('Choose in a TOML file, one line per agency ("agency" = "code"), then: '
+                   "govreports regions --choices FILE")
+
+
+@contextmanager
+def bar(text: str):
+    """A rich progress bar on a terminal; yields advance(done, total). Nothing at all otherwise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = terminal()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
+        task = progress.add_task(text, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+

@@ -59,7 +59,9 @@ def split_line(line: str) -> tuple[list[str], bool]:
         if _MARKDOWN_RULE.match(line):
             return [], True
         cells = [cell.strip() for cell in line.split("|")]
-        if line.lstrip().startswith("|"):
+        # '| a | b |' is a Markdown border; ' | b |' is a row whose first cell is empty, as
+        # html.py, pdf.py and office.py write it (cells joined by ' | ').
+        if line.startswith("|"):
             cells = cells[1:]
         if line.rstrip().endswith("|"):
             cells = cells[:-1]
@@ -67,6 +69,16 @@ def split_line(line: str) -> tuple[list[str], bool]:
     if "\t" in line:
         return [cell.strip() for cell in line.split("\t")], True
     return _split_spaced(line), False
+
+
+class SpacedCells(list):
+    """The cells of a space-separated line, and the character offset where each value ends:
+    in text laid out by column (pdftotext -layout) a blank cell shows only as wider space."""
+    ends: list[int] = []
+
+
+_TOKEN = re.compile(r"\S+")
+_WIDE_SPACE = re.compile(r"(?:^|\S) {2,}\S")
 
 
 def _split_spaced(line: str) -> list[str]:
@@ -78,7 +90,10 @@ def _split_spaced(line: str) -> list[str]:
                        or DIGIT_RUN.match(tokens[end - 1])):
         end -= 1
     values = tokens[end:]
-    if not any(parse_number(token) is not None for token in values):
+    if not any(parse_number(token) is not None or DIGIT_RUN.match(token) for token in values):
         return [" ".join(tokens)]
     label = " ".join(tokens[:end])
-    return ([label] if label else []) + values
+    cells = SpacedCells(([label] if label else []) + values)
+    if _WIDE_SPACE.search(line.rstrip()):  # single spaces tell no columns: a text dump of words
+        cells.ends = [match.end() for match in _TOKEN.finditer(line)][end:]
+    return cells

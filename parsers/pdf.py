@@ -97,6 +97,11 @@ def _opening_problem(error: PdfminerException) -> str:
 
 
 def _read_page(page, *, first: bool) -> _Page:
+    original = page
+    # Simulated bold (WPS, Word) prints a glyph twice a fraction of a point apart: read once,
+    # or every heading doubles (二二、、主主动动) and no table heading is recognised.
+    if _doubled(page.chars):
+        page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
     chars = [char for char in page.chars if char["text"] not in _BLANKS]
     unmapped = sum(1 for char in chars if _UNMAPPED.fullmatch(char["text"]))
     tables = [table for table in page.find_tables() if _is_grid(table)]
@@ -110,8 +115,22 @@ def _read_page(page, *, first: bool) -> _Page:
         items.append(_Item("line", line.top, line.text, edge and len(line.text) <= _RUNNING_MAX))
     items.sort(key=lambda item: item.top)
     read = _Page(items, len(chars), unmapped, bool(page.images))
-    page.close()  # drop the page's cached layout objects: pages are read one at a time
+    original.close()  # drop the page's cached layout objects: pages are read one at a time
     return read
+
+
+def _doubled(chars) -> bool:
+    """Whether some glyph is printed twice at (nearly) the same place: pdfplumber's
+    dedupe_chars is slow, so it runs only on pages that need it."""
+    seen = set()
+    for char in chars:
+        if char["text"] in _BLANKS:
+            continue
+        key = (char["text"], round(char["x0"]), round(char["top"]))
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def _is_grid(table) -> bool:

@@ -19,7 +19,7 @@ from .validate import check_record
 
 RECORD_KEYS = ["source", "title", "agency", "year", "published_on", "template", "traditional",
                "encoding", "active", "applications", "review_litigation", "narrative", "problems",
-               "figures_from"]
+               "figures_from", "inferred"]
 FIGURE_TABLES = ("active", "applications", "review_litigation", "narrative")
 METADATA_KEYS = ("title", "agency", "year", "published_on")
 # Larger files are not read: a text report is a few MB, and the PDF and Office readers
@@ -91,6 +91,7 @@ def parse_extracted(extracted: Extracted, *, source: str, encoding: str, problem
         "narrative": prose if template == T.PRE_2019 else {},
         "problems": [],
         "figures_from": None,
+        "inferred": tables.inferred,
     }
     found_problems = [*problems, *tables.problems, *check_record(record, tables.found, prose)]
     found_problems += _template_doubts(template, meta.year)

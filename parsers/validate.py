@@ -12,15 +12,25 @@ def check_record(record: dict, found_tables: set[str], prose: dict) -> list[str]
     template = record["template"]
     applications = record["applications"]
     if template in T.APPLICATION_LAYOUT:
+        layout = _applications_template(applications, template)
         problems += _missing_tables(found_tables)
         if "applications" in found_tables:
-            problems += _missing_rows(applications, template)
+            problems += _missing_rows(applications, layout)
         problems += _balance(applications)
-        problems += _outcomes(applications, template)
+        problems += _outcomes(applications, layout)
         problems += _row_totals(applications)
         problems += _review_totals(record["review_litigation"])
     problems += _prose_against_tables(record, prose)
     return problems
+
+
+def _applications_template(applications, template):
+    """表三's own format, by its (六)其他处理 rows: a report may print it in the other one."""
+    if any(row in applications for row in T.OTHER_ROWS_2021):
+        return T.TEMPLATE_2021
+    if any(row in applications for row in T.OTHER_ROWS_2019):
+        return T.TEMPLATE_2019
+    return template
 
 
 def _label(row):

@@ -83,6 +83,7 @@ ROW_WEIGHTS = {
     "rejected_publication": 0.3, "rejected_excessive": 0.3, "rejected_confirmation": 0.4,
     "other_no_correction": 0.8, "other_no_fee": 0.2, "other_misc": 1.0, "other_handling": 1.5,
 }
+ZEROS_BLANK_SHARE = 0.06  # reports that print every 0 of 表三 and 表四 as an empty cell
 COLUMN_WEIGHTS = {"natural_person": 10, "commercial": 2.5, "research": 0.4, "social_welfare": 0.6,
                   "legal_service": 1.4, "other_org": 1.0}
 
@@ -129,11 +130,11 @@ def report_truth(seed: int, index: int, years: range) -> dict:
         "published_on": _publication_date(rng, year, level in GOVERNMENT_LEVELS, template).isoformat(),
         "template": template, "traditional": False, "encoding": "utf-8",
         "active": {}, "applications": {}, "review_litigation": {}, "narrative": {}, "problems": [],
-        "region": place["province"], "blank_cells": [], "inconsistent": None,
+        "region": place["province"], "blank_cells": [], "inconsistent": None, "inferred": [],
     }
     variant = {"subtotal_rows": False, "subtotal_column": False, "units": False, "thousands": False,
                "fullwidth_digits": False, "inconsistent": False, "blank": False, "glued": [],
-               "portal": _portal(rng, place, level)}
+               "zeros_blank": False, "portal": _portal(rng, place, level)}
     truth["variant"] = variant
     if template == "pre2019":
         truth["narrative"] = _narrative(rng)
@@ -141,6 +142,10 @@ def report_truth(seed: int, index: int, years: range) -> dict:
         _fill_tables(rng, truth)
     variant["thousands"] = _largest_figure(truth) >= 1000 and rng.random() < 0.45
     variant["fullwidth_digits"] = rng.random() < 0.08
+    # Drawn last, so that every other choice of a report is the same with or without it.
+    if template != "pre2019" and rng.random() < ZEROS_BLANK_SHARE and not (
+            variant["blank"] or variant["inconsistent"] or variant["subtotal_rows"] or variant["subtotal_column"]):
+        _blank_zeros(rng, truth)
     return truth
 
 
@@ -254,7 +259,9 @@ def _fill_tables(rng: random.Random, truth: dict) -> None:
         applications[row]["total"] += rng.choice((-3, -2, -1, 1, 2, 3))
         truth["inconsistent"] = [row, "total"]
     if variant["blank"]:
-        cells = rng.sample([(row, column) for row in outcome_rows for column in APPLICANT_COLUMNS], 2)
+        # Non-zero figures: a blank 0 that its row total proves is a case of its own (_blank_zeros).
+        cells = rng.sample([(row, column) for row in outcome_rows for column in APPLICANT_COLUMNS
+                            if applications[row][column]], 2)
         for row, column in cells:
             del applications[row][column]
         truth["blank_cells"] = [["applications", row, column] for row, column in cells]
@@ -332,6 +339,53 @@ def _review_litigation(rng: random.Random) -> dict:
         counts = {outcome: rng.randint(0, 12) if busy else 0 for outcome in REVIEW_OUTCOMES[:-1]}
         result[group] = {**counts, "total": sum(counts.values())}
     return result
+
+
+def _blank_zeros(rng: random.Random, truth: dict) -> None:
+    """Shanghai's way: many rows are all 0, and every 0 of 表三 and 表四 is printed empty.
+
+    The truth follows SCHEMA.md: an empty cell among cells whose printed total equals their
+    printed sum is 0 and listed in `inferred`; any other empty cell (a total, or a cell
+    whose total is empty too) is not in the truth and is listed in `blank_cells`.
+    """
+    truth["variant"]["zeros_blank"] = True
+    applications = truth["applications"]
+    outcome_rows = [key for key, _group, _label in OUTCOME_ROWS[truth["template"]]]
+    for row in outcome_rows[1:]:
+        if rng.random() < 0.6:
+            applications[row] = dict.fromkeys(APPLICANT_COLUMNS, 0)
+    processed = {c: sum(applications[row][c] for row in outcome_rows) for c in APPLICANT_COLUMNS}
+    forward = applications["carried_forward"]
+    over = {c: min(applications["carried_over"][c], processed[c] + forward[c]) for c in APPLICANT_COLUMNS}
+    new = {c: processed[c] + forward[c] - over[c] for c in APPLICANT_COLUMNS}
+    for row, values in (("new_received", new), ("carried_over", over), ("total_processed", processed)):
+        applications[row] = values
+    for row, values in applications.items():
+        applications[row] = {**{c: values[c] for c in APPLICANT_COLUMNS},
+                             "total": sum(values[c] for c in APPLICANT_COLUMNS)}
+    sums = [(("applications", row, "total"), [("applications", row, c) for c in APPLICANT_COLUMNS])
+            for row in applications]
+    sums += [(("applications", "total_processed", c), [("applications", row, c) for row in outcome_rows])
+             for c in APPLICANT_COLUMNS]
+    sums += [(("review_litigation", group, "total"), [("review_litigation", group, o) for o in REVIEW_OUTCOMES[:4]])
+             for group in REVIEW_GROUPS]
+    proven = set()
+    for total, members in sums:  # a printed (non-zero) total proves its empty members 0, but no total
+        if truth[total[0]][total[1]][total[2]]:
+            proven.update(cell for cell in members
+                          if truth[cell[0]][cell[1]][cell[2]] == 0 and cell[1] != "total_processed")
+    for table in ("applications", "review_litigation"):
+        for row, values in truth[table].items():
+            for column, value in list(values.items()):
+                if value == 0 and (table, row, column) in proven:
+                    truth["inferred"].append(f"{table}.{row}.{column}")
+                elif value == 0:
+                    del values[column]
+                    truth["blank_cells"].append([table, row, column])
+    for table in ("applications", "review_litigation"):
+        truth[table] = {row: values for row, values in truth[table].items() if values}
+    truth["variant"]["glued"] = [[row, columns] for row, columns in truth["variant"]["glued"]
+                                 if all(applications[row].get(c) for c in columns)]
 
 
 def _glued_cells(rng: random.Random, truth: dict) -> list:

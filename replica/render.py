@@ -92,7 +92,8 @@ FIELD_UNITS = {"issued": "件", "repealed": "件", "in_force": "件", "new_made"
                "items": "次", "amount": "万元"}
 
 HTML_STYLES = ("trs", "hanweb", "generic")
-TEXT_LAYOUTS = ("pipe", "tabs", "cell_per_line", "pdf_text", "markdown", "markdown_ocr", "glued")
+TEXT_LAYOUTS = ("pipe", "tabs", "cell_per_line", "pdf_text", "markdown", "markdown_ocr", "glued",
+                "pdf_layout", "markdown_groups", "glued_page")
 TEMPLATE_HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                      "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
 PRE2019_HEADINGS = ("一、概述", "二、主动公开政府信息情况", "三、依申请公开政府信息情况",
@@ -161,9 +162,9 @@ def _active_text(field: str, value: float, variant: dict, rng: random.Random) ->
 
 def applications_table(truth: dict) -> Table:
     """表三 with its three-row header, optional 小计 rows and column, blank and '/' cells."""
-    variant, figures = truth["variant"], truth["applications"]
-    # The first blank cell prints empty, the second as '/'.
-    blanks = {(row, column): mark for (_table, row, column), mark in zip(truth["blank_cells"], ("", "/"))}
+    variant, figures = truth["variant"], printed_figures(truth)["applications"]
+    marks = blank_marks(truth)
+    blanks = {(row, column): mark for (table, row, column), mark in marks.items() if table == "applications"}
     glued = {row: columns for row, columns in variant["glued"]}
     subtotal_column = variant["subtotal_column"]
     width = 10 + subtotal_column
@@ -174,7 +175,8 @@ def applications_table(truth: dict) -> Table:
                       figure=True, glued=c in glued.get(row, ())) for c in APPLICANT_COLUMNS]
         if subtotal_column:
             cells.append(Cell(format_figure(sum(values[c] for c in APPLICANT_COLUMNS[1:]), variant), figure=True))
-        return cells + [Cell(format_figure(values["total"], variant), figure=True)]
+        total = blanks.get((row, "total"), format_figure(values["total"], variant))
+        return cells + [Cell(total, figure=True)]
 
     rows = [
         [Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
@@ -208,14 +210,39 @@ def applications_table(truth: dict) -> Table:
     return Table(width, rows)
 
 
+def blank_marks(truth: dict) -> dict:
+    """{(table, row, column): what the report prints instead of the figure}.
+
+    Variant 'blank': the first blank cell prints empty, the second as '/'. Variant
+    'zeros_blank': every 0 of 表三 and 表四 prints empty, whether the truth keeps it
+    (proven 0, `inferred`) or not (`blank_cells`).
+    """
+    if truth["variant"].get("zeros_blank"):
+        cells = [*map(tuple, truth["blank_cells"]), *(tuple(path.split(".")) for path in truth.get("inferred", ()))]
+        return dict.fromkeys(cells, "")
+    return {tuple(cell): mark for cell, mark in zip(truth["blank_cells"], ("", "/"))}
+
+
+def printed_figures(truth: dict) -> dict:
+    """表三 and 表四 with every figure the report holds, also those it prints empty (all 0)."""
+    tables = {name: {row: dict(values) for row, values in truth[name].items()}
+              for name in ("applications", "review_litigation")}
+    if truth["variant"].get("zeros_blank"):
+        for table, row, column in truth["blank_cells"]:
+            tables[table].setdefault(row, {})[column] = 0
+    return tables
+
+
 def review_table(truth: dict) -> Table:
-    variant, figures = truth["variant"], truth["review_litigation"]
+    variant, figures = truth["variant"], printed_figures(truth)["review_litigation"]
+    blanks = {(row, column): mark for (table, row, column), mark in blank_marks(truth).items()
+              if table == "review_litigation"}
     return Table(15, [
         [Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)],
         [Cell(label, rowspan=2) for label in REVIEW_OUTCOME_LABELS]
         + [Cell("未经复议直接起诉", colspan=5), Cell("复议后起诉", colspan=5)],
         [Cell(label) for label in REVIEW_OUTCOME_LABELS * 2],
-        [Cell(format_figure(figures[group][outcome], variant), figure=True)
+        [Cell(blanks.get((group, outcome), format_figure(figures[group][outcome], variant)), figure=True)
          for group in REVIEW_GROUPS for outcome in REVIEW_OUTCOMES],
     ])
 
@@ -374,7 +401,8 @@ def _common_facts(truth: dict, rng: random.Random) -> dict:
 
 def _template_blocks(truth: dict, rng: random.Random, facts: dict) -> list[tuple]:
     variant, template = truth["variant"], truth["template"]
-    applications, cases = truth["applications"], truth["review_litigation"]
+    figures = printed_figures(truth)
+    applications, cases = figures["applications"], figures["review_litigation"]
     figure = partial(format_figure, variant=variant)
     facts |= {
         "notice": _NOTICE.format(number="〔2021〕30号" if template == "2021" else "〔2019〕60号"),
@@ -605,7 +633,7 @@ def render_text(truth: dict, *, layout: str, seed: int = 0) -> str:
         raise ValueError(f"unknown layout {layout!r}; expected one of {TEXT_LAYOUTS}")
     rng = random.Random(f"text|{layout}|{seed}|{truth['title']}")
     markdown = layout.startswith("markdown")
-    pdf_like = layout in ("pdf_text", "glued")
+    pdf_like = layout in ("pdf_text", "glued", "pdf_layout")
     lines = [("# " if markdown else "") + truth["title"], f"发布日期：{truth['published_on']}",
              f"来源：{truth['agency']}"] + ([""] if markdown else [])
     page = 1
@@ -689,10 +717,74 @@ def _wrapped_row(labels: list[str], figures: list[str], width: int = 16) -> list
     return lines + [" ".join(current + figures)]
 
 
+_LABEL_FIELD = 30  # characters before the first figure column, in text laid out by column;
+# every figure column is as wide as the table's longest figure and three spaces, right-aligned
+
+
+def _pdf_layout_lines(table: Table) -> list[str]:
+    """pdftotext -layout: figures right-aligned under fixed columns, a blank cell only white space.
+
+    A long label wraps, its figures on its first line; a 表三 long enough for two pages gets
+    the page's number as a footer and its header rows again after the break."""
+    figure_columns = max(sum(cell.figure for cell in row) for row in table.rows)
+    header = [row for row in table.rows if not any(cell.figure for cell in row)]
+    column_width = 3 + max(len(cell.text) for row in table.rows for cell in row if cell.figure)
+    lines = []
+    for index, row in enumerate(table.rows):
+        if figure_columns >= 7 and len(table.rows) > 20 and index == len(table.rows) // 2:
+            lines += ["", f"— {index // 10} —", ""] + [_layout_header(row) for row in header]
+        labels = [cell.text for cell in row if not cell.figure and cell.text]
+        figures = [cell.text for cell in row if cell.figure]
+        if not figures:
+            lines.append(_layout_header(row))
+            continue
+        label = " ".join(labels)
+        pieces = [label[i:i + _LABEL_FIELD - 4] for i in range(0, len(label), _LABEL_FIELD - 4)] or [""]
+        offset = figure_columns - len(figures)  # a row with fewer figures starts further right (表二 blocks)
+        line = pieces[0].ljust(_LABEL_FIELD + offset * column_width)
+        line += "".join(text.rjust(column_width) for text in figures)
+        lines += [line.rstrip()] + ["  " + piece for piece in pieces[1:]]
+    return lines
+
+
+def _layout_header(row: list) -> str:
+    return "   ".join(cell.text for cell in row if cell.text)
+
+
+def _markdown_group_lines(table: Table) -> list[str]:
+    """One pipe table per group of rows, as some converters cut a long table: every part with
+    a placeholder header (项目 | 数据1 … 数据N), the group's name as an extra first cell."""
+    figure_columns = max(sum(cell.figure for cell in row) for row in table.rows)
+    header = "| 项目 | " + " | ".join(f"数据{i}" for i in range(1, figure_columns + 1)) + " |"
+    rule = "|" + "---|" * (figure_columns + 1)
+    lines, group = [], None
+    for row in table.rows:
+        figures = [cell.text for cell in row if cell.figure]
+        labels = [cell.text for cell in row if not cell.figure and cell.text]
+        if not figures:  # the table's own header rows stay at the top of the first part
+            lines += ([header, rule] if not lines else []) + ["| " + " | ".join(labels) + " |"]
+            group = group or "header"
+            continue
+        lead = next((label for label in labels if label in SUBTOTALLED_GROUPS), None)
+        if lead or group is None:
+            group = lead or "table"
+            lines += ["", header, rule]
+        elif group == "header":
+            group = "table"
+        lines.append("| " + " | ".join(labels + figures) + " |")
+    return lines
+
+
+def _glued_page_lines(table: Table) -> list[str]:
+    """An archive's page.txt (lxml text_content()): every cell's text, nothing between them."""
+    return ["".join(cell.text for row in table.rows for cell in row)]
+
+
 _TABLE_WRITERS = {
     "pipe": _pipe_lines, "tabs": _tab_lines, "cell_per_line": _cell_per_line,
     "pdf_text": _pdf_lines, "glued": lambda table: _pdf_lines(table, glue=True),
     "markdown": _markdown_lines, "markdown_ocr": _markdown_ocr_lines,
+    "pdf_layout": _pdf_layout_lines, "markdown_groups": _markdown_group_lines, "glued_page": _glued_page_lines,
 }
 
 _NUMERIC = set("0123456789０１２３４５６７８９,.．%+-")

@@ -640,7 +640,7 @@ FILE_CASES = (
 )
 IMAGE_KINDS = {"scanned_pdf", "jpeg"}
 # What a truth drops when its report is only pixels: a grader must expect no figures from it.
-FIGURE_KEYS = ("template", "active", "applications", "review_litigation", "narrative", "blank_cells",
+FIGURE_KEYS = ("template", "active", "applications", "review_litigation", "narrative", "blank_cells", "inferred",
                "inconsistent", "variant", "problems")
 # The fixtures were made once from reports 9 and 10 of seed 2024 (see attachments.sample_doc).
 FIXTURES = {"doc": (sample_doc, 9), "xls": (sample_xls, 10)}

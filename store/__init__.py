@@ -54,7 +54,7 @@ def _create(db):
     if "cells" not in db.table_names():
         db["cells"].create({
             "report_id": int, "table_name": str, "row_key": str, "col_key": str,
-            "value": float, "value_raw": str,
+            "value": "ANY", "value_raw": str,   # ANY: NUMERIC affinity, so counts are stored as integers
         }, foreign_keys=[("report_id", "reports", "id")])
         db["cells"].create_index(["report_id"])
         db["cells"].create_index(["table_name", "row_key", "col_key"])
@@ -80,6 +80,9 @@ def _add_later_columns(db):
             for name, kind in missing.items():
                 db[table].add_column(name, kind)
     db["documents"].create_index(["url"], if_not_exists=True)
+    if db["cells"].columns_dict["value"] is float:
+        # Databases made when `value` was REAL held every count as 956.0: copied over, they become 956.
+        db["cells"].transform(types={"value": "ANY"})
     if "attachments" not in db.table_names():
         # The files a report page links (详见附件), by the page's document: which bytes the
         # report was put together from, and where each came from.

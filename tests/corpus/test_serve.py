@@ -74,7 +74,8 @@ def served(corpus):
 
 
 def shown_ids(dom: str) -> set[int]:
-    return {int(value) for value in re.findall(r'<td class="col-id type-int">(\d+)</td>', dom)}
+    return {int(value) for value in re.findall(r'<td class="col-id type-(?:int|pk)">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>',
+                                               dom)}
 
 
 def row_count(dom: str) -> int:
@@ -139,7 +140,7 @@ def test_the_overview_renders(corpus, tmp_path):
     page = out.read_text(encoding="utf-8")
     for section in overview.SECTIONS:
         assert f'<section id="{section}">' in page
-    plots = re.findall(r'<section id="([^"]+)">.*?<img alt="plot" src="data:image/png;base64,([^"]+)"', page)
+    plots = re.findall(r'<section id="([^"]+)">.*?<img alt="[^"]+" src="data:image/png;base64,([^"]+)"', page)
     assert {section for section, _ in plots} == set(overview.SECTIONS) - {"coverage"}
     for _section, data in plots:
         image = Image.open(io.BytesIO(base64.b64decode(data)))

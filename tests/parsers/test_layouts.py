@@ -13,8 +13,11 @@ from replica import render
 from replica.generator import generate, render_html, render_text
 
 TRUTHS = generate(11, 30)
-EXACT_TEXT_LAYOUTS = ["pipe", "tabs", "cell_per_line", "markdown", "markdown_ocr"]
-LOSSY_TEXT_LAYOUTS = ["pdf_text", "glued"]
+EXACT_TEXT_LAYOUTS = ["pipe", "tabs", "cell_per_line", "markdown", "markdown_ocr", "markdown_groups"]
+LOSSY_TEXT_LAYOUTS = ["pdf_text", "glued", "pdf_layout", "glued_page"]
+# Share of reports a lossy layout must still give exactly: a glued page.txt (every cell boundary
+# lost) keeps 表二's three-figure rows ambiguous, so it is only held to no wrong number.
+EXACT_SHARE = {"pdf_text": 0.8, "glued": 0.8, "pdf_layout": 0.8, "glued_page": 0.0}
 
 
 def test_layout_lists_cover_the_generator():
@@ -51,7 +54,7 @@ def test_lossy_layouts_never_give_a_wrong_number(layout):
                 if row not in record[table]:
                     assert any("left out" in p or "not found" in p for p in record["problems"]), (index, row)
         exact += not differences(record, truth)
-    assert exact >= len(TRUTHS) * 0.8
+    assert exact >= len(TRUTHS) * EXACT_SHARE[layout]
 
 
 def test_blank_and_inconsistent_variants_are_reported():

@@ -17,7 +17,7 @@ from replica.render import APPLICANT_COLUMNS, CLOSING_ROWS, OUTCOME_ROWS, RECEIP
 
 TRUTH_KEYS = {"title", "agency", "year", "published_on", "template", "traditional", "encoding", "active",
               "applications", "review_litigation", "narrative", "problems", "region", "variant",
-              "blank_cells", "inconsistent"}
+              "blank_cells", "inconsistent", "inferred"}
 COLUMNS = APPLICANT_COLUMNS + ("total",)
 TRUTHS = generate(2024, 600)
 
@@ -163,11 +163,13 @@ def test_applications_cell_counts():
         if truth["template"] == "pre2019":
             continue
         cells = [(row, column) for row, values in truth["applications"].items() for column in values]
-        expected = (25 if truth["template"] == "2021" else 23) * 7 - len(truth["blank_cells"])
+        blanks = [cell for cell in truth["blank_cells"] if cell[0] == "applications"]
+        expected = (25 if truth["template"] == "2021" else 23) * 7 - len(blanks)
         assert len(cells) == expected
-        assert list(truth["applications"]) == row_keys(truth["template"])
-        for _table, row, column in truth["blank_cells"]:
-            assert column not in truth["applications"][row]
+        assert list(truth["applications"]) == [row for row in row_keys(truth["template"])
+                                               if row in truth["applications"]]
+        for table, row, column in truth["blank_cells"]:
+            assert column not in truth[table].get(row, {})
 
 
 def test_arithmetic_holds_except_the_declared_cell():
@@ -195,6 +197,8 @@ def test_arithmetic_holds_except_the_declared_cell():
 def test_rows_hold_distinct_figures_and_some_zeros_and_thousands():
     zero_rows = 0
     for truth in TRUTHS:
+        if truth["variant"]["zeros_blank"]:  # rows of 0 there, see test_zeros_blank_truth_follows_the_rule
+            continue
         for values in truth["applications"].values():
             applicants = [values[c] for c in APPLICANT_COLUMNS if c in values]
             assert len(set(applicants)) == len(applicants)
@@ -208,18 +212,34 @@ def test_variant_flags_each_take_a_fair_share():
     tables = [t for t in truths if t["template"] != "pre2019"]
     share = {flag: sum(bool(t["variant"][flag]) for t in tables) / len(tables)
              for flag in ("subtotal_rows", "subtotal_column", "units", "thousands", "fullwidth_digits",
-                          "inconsistent", "blank", "glued")}
+                          "inconsistent", "blank", "glued", "zeros_blank")}
     for flag in ("subtotal_rows", "subtotal_column", "units", "thousands"):
         assert 0.1 < share[flag] < 0.5, (flag, share[flag])
     assert 0.04 < share["fullwidth_digits"] < 0.15
     assert 0.01 < share["inconsistent"] < 0.06
     assert 0.02 < share["blank"] < 0.09
-    assert share["glued"] == 1
+    assert all(t["variant"]["glued"] for t in tables if not t["variant"]["zeros_blank"])
+    assert 0.02 < share["zeros_blank"] < 0.09
     assert all(t["inconsistent"] is None for t in tables if not t["variant"]["inconsistent"])
     assert all(len(t["blank_cells"]) == 2 for t in tables if t["variant"]["blank"])
     agencies = [t["agency"] for t in truths]
     assert sum(any(ch in a for ch in "镕堃喆") for a in agencies) >= 5
     assert any("\U00020BB7" in a for a in agencies)
+
+
+def test_zeros_blank_truth_follows_the_rule():
+    """SCHEMA.md: a printed 0 left empty is in the truth (and `inferred`) only where a printed
+    total equal to its printed cells proves it; the rest are named in `blank_cells`."""
+    truths = [t for t in generate(99, 1500) if t["variant"]["zeros_blank"]]
+    assert truths and any(t["inferred"] for t in truths) and any(t["blank_cells"] for t in truths)
+    for truth in truths:
+        for path in truth["inferred"]:
+            table, row, column = path.split(".")
+            assert truth[table][row][column] == 0 and column != "total"
+        for table, row, column in truth["blank_cells"]:
+            assert column not in truth[table].get(row, {})
+        marks = render.blank_marks(truth)
+        assert set(marks.values()) == {""} and len(marks) == len(truth["inferred"]) + len(truth["blank_cells"])
 
 
 def test_glued_cells_are_adjacent_and_spare_blank_rows():
