@@ -69,8 +69,9 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None) -> tuple[Cou
             store.Batch(db) as batch:
         parsed_documents = in_order(pool, _parse_stored, stored_documents(db), workers * WINDOW_PER_WORKER)
         for (digest, url, _), (parsed, error) in parsed_documents:
-            status = "failed" if parsed is None else save_parsed(db, parsed, digest, store.attachments_of(db, digest))
-            batch.saved()
+            with batch.report():
+                status = "failed" if parsed is None else save_parsed(db, parsed, digest,
+                                                                     store.attachments_of(db, digest))
             counts[status] += 1
             if status != "unchanged":
                 changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))

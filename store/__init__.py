@@ -13,6 +13,7 @@ import json
 import sqlite3
 import time
 import zlib
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,13 +39,14 @@ def open_db(path) -> sqlite_utils.Database:
 
 
 class Batch:
-    """Many reports per commit: a commit per report costs a WAL sync and rewrites the same
-    b-tree and full-text pages each time (~45x the bytes stored). Inside `with Batch(db)`
-    one transaction stays open and is committed every `size` reports or `seconds`, whichever
-    comes first (call `saved()` after each report). Each report is still a SAVEPOINT of its
-    own (save_report's db.atomic()), so a failed report leaves nothing of itself and the
-    others of its batch stand; a kill loses at most the uncommitted batch, never part of a
-    report. Leaving the block commits, unless the database itself failed (then it rolls back)."""
+    """Many reports per commit: a commit per report costs a WAL frame set and rewrites the
+    same b-tree and full-text pages each time (~45x the bytes stored). Inside `with Batch(db)`
+    each report is stored in `with batch.report():`; the transaction opened for the first of
+    them is committed after `size` reports or `seconds`, whichever comes first, and when
+    the block ends. Each report is still a SAVEPOINT of its own (save_report's db.atomic()),
+    so a failed report leaves nothing of itself and the others of its batch stand; a kill
+    loses at most the uncommitted batch, never part of a report. No transaction is held
+    between batches, so other writers get their turn. A database error rolls the batch back."""
 
     def __init__(self, db, size: int = 1000, seconds: float = 2.0):
         self.db, self.size, self.seconds = db, size, seconds
@@ -52,35 +54,38 @@ class Batch:
         self.started = 0.0
 
     def __enter__(self):
-        self._begin()
         return self
 
-    def _begin(self) -> None:
-        if self.db.conn.in_transaction:  # a caller's own open transaction: ours starts clean
-            self.db.conn.execute("COMMIT")
-        self.db.conn.execute("BEGIN IMMEDIATE")  # the write lock now, not half-way through a report
-        self.pending, self.started = 0, time.monotonic()
-
-    def saved(self, reports: int = 1) -> bool:
-        """Count stored reports; commit when the batch is full or old enough. Returns whether it committed."""
-        self.pending += reports
+    @contextmanager
+    def report(self):
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN IMMEDIATE")  # the write lock now, not half-way through a report
+            self.pending, self.started = 0, time.monotonic()
+        try:
+            yield
+        except sqlite3.Error:
+            self.rollback()
+            raise
+        finally:
+            self.pending += 1
         if self.pending >= self.size or time.monotonic() - self.started >= self.seconds:
             self.commit()
-            return True
-        return False
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
             self.db.conn.execute("COMMIT")
-        self._begin()
+        self.pending = 0
+
+    def rollback(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
+        self.pending = 0
 
     def __exit__(self, kind, error, traceback):
-        if not self.db.conn.in_transaction:
-            return
         if isinstance(error, sqlite3.Error):
-            self.db.conn.execute("ROLLBACK")
+            self.rollback()
         else:
-            self.db.conn.execute("COMMIT")
+            self.commit()
 
 
 def _create(db):

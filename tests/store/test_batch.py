@@ -32,30 +32,30 @@ def committed(db_path) -> tuple[int, int, int]:
 def test_a_batch_commits_when_full_and_on_leaving(tmp_path):
     db = store.open_db(tmp_path / "corpus.db")
     with store.Batch(db, size=2, seconds=3600) as batch:
-        save(db, SEED_FILES[0])
-        assert not batch.saved()
+        with batch.report():
+            save(db, SEED_FILES[0])
         assert committed(tmp_path / "corpus.db")[0] == 0  # still in the open batch
-        save(db, SEED_FILES[1])
-        assert batch.saved()
+        with batch.report():
+            save(db, SEED_FILES[1])
         assert committed(tmp_path / "corpus.db")[0] == 2
-        save(db, SEED_FILES[2])
-        batch.saved()
+        assert not db.conn.in_transaction  # no write lock held between batches
+        with batch.report():
+            save(db, SEED_FILES[2])
     assert committed(tmp_path / "corpus.db") == (3, 3, 0)
 
 
 def test_a_failed_report_leaves_nothing_of_itself_and_its_batch_stands(tmp_path):
     db = store.open_db(tmp_path / "corpus.db")
     with store.Batch(db, size=100, seconds=3600) as batch:
-        save(db, SEED_FILES[0])
-        batch.saved()
+        with batch.report():
+            save(db, SEED_FILES[0])
         data = SEED_FILES[1].read_bytes()
-        digest = store.save_document(db, data, url="x")
         parsed = parse_document(data, "x")
         parsed.cells.append(None)  # the writer fails after some of its cells went in
-        with pytest.raises(AttributeError):
-            store.save_report(db, parsed, digest)
-        save(db, SEED_FILES[2])
-        batch.saved()
+        with pytest.raises(AttributeError), batch.report():
+            store.save_report(db, parsed, store.save_document(db, data, url="x"))
+        with batch.report():
+            save(db, SEED_FILES[2])
     reports, documents, orphans = committed(tmp_path / "corpus.db")
     assert (reports, documents, orphans) == (2, 3, 0)  # the failed one's bytes are kept, none of its cells
     assert {row[0] for row in db.execute("SELECT source FROM reports")} == {
@@ -78,8 +78,8 @@ KILL_MID_BATCH = textwrap.dedent("""
 
     with store.Batch(db, size=2, seconds=3600) as batch:
         for path in paths[:3]:  # two committed, one in the open batch
-            save(path)
-            batch.saved()
+            with batch.report():
+                save(path)
         real = db.conn.executemany
 
         class Connection:  # the fourth report's cells go in, then the process dies
@@ -91,7 +91,8 @@ KILL_MID_BATCH = textwrap.dedent("""
                 os.kill(os.getpid(), signal.SIGKILL)
 
         db.conn = Connection()
-        save(paths[3])
+        with batch.report():
+            save(paths[3])
 """)
 
 
@@ -105,8 +106,8 @@ def test_a_kill_mid_batch_loses_no_committed_report_and_leaves_no_half_report(tm
     assert [hit["source"] for hit in db["reports"].search("政府信息公开")] != []  # the full-text index followed
     with store.Batch(db) as batch:  # the next run stores the rest
         for path in SEED_FILES[2:4]:
-            assert save(db, path) == "new"
-            batch.saved()
+            with batch.report():
+                assert save(db, path) == "new"
     assert committed(db_path) == (4, 4, 0)
 
 
