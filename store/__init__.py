@@ -43,8 +43,7 @@ class Batch:
     same b-tree and full-text pages each time (~45x the bytes stored). Inside `with Batch(db)`
     each report is stored in `with batch.report():`; the transaction opened for the first of
     them is committed after `size` reports or `seconds`, whichever comes first, and when
-    the block ends. Each report is still a SAVEPOINT of its own (save_report's db.atomic()),
-    so a failed report leaves nothing of itself and the others of its batch stand; a kill
+    the block ends. Each report is a SAVEPOINT of its own, so a failed report leaves nothing of itself and the others of its batch stand; a kill
     loses at most the uncommitted batch, never part of a report. No transaction is held
     between batches, so other writers get their turn. A database error rolls the batch back."""
 
@@ -62,7 +61,8 @@ class Batch:
             self.db.conn.execute("BEGIN IMMEDIATE")  # the write lock now, not half-way through a report
             self.pending, self.started = 0, time.monotonic()
         try:
-            yield
+            with self.db.atomic():  # a SAVEPOINT: a failed report leaves nothing of itself
+                yield
         except sqlite3.Error:
             self.rollback()
             raise
