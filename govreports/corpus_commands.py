@@ -54,16 +54,15 @@ def refreshed(db_path):
               help="Folder to write into.")
 def export(db_path, formats, names, out):
     """Export the corpus: wide tables, cells, problems and a data dictionary."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     db = refreshed(db_path)
     names = names or exporting.TABLE_NAMES
-    tables = exporting.tables(db)
-    total = sum(exporting.count_rows(db, tables[name]) for name in names) * len(formats)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    # Rows written so far, with no total: counting them first would run every query twice.
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"), TimeElapsedColumn())
     console = terminal()
     with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task("exporting rows", total=total)
+        task = progress.add_task("exporting rows", total=None)
         written = exporting.export(db, Path(out), names=names, formats=formats,
                                    progress=lambda n: progress.advance(task, n * len(formats)))
     click.echo(f"wrote {len(written)} files ({', '.join(formats)}) for {len(names)} tables to {out}")
