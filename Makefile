@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install test test-fast lint demo bench reliability accuracy clean
+.PHONY: install test test-fast lint demo bench bench-scale reliability accuracy clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: install
 
 bench: install
 	$(BIN)/python -m benchmarks.bench
+
+# The corpus at scale: N reports (default 200000) stored, served, exported, checked, reparsed.
+bench-scale: install
+	$(BIN)/python -m benchmarks.scale --reports $(or $(N),200000)
 
 clean:
 	rm -rf $(VENV) output/*.db output/*.json output/replica

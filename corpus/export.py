@@ -176,10 +176,6 @@ def create_views(db) -> None:
         db.execute(f"CREATE VIEW {_name(name)} AS {wide_table(db, name).sql}")
 
 
-def count_rows(db, table: Table) -> int:
-    return db.execute(f"SELECT count(*) FROM ({table.sql})").fetchone()[0]
-
-
 def export(db, out: Path, *, names=TABLE_NAMES, formats=("csv",), progress=None) -> list[Path]:
     """Write each named table in each format, and the data dictionary; returns the files written.
 

@@ -2,7 +2,7 @@
 fix, the corpus catches up without crawling again (`govreports reparse`)."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,28 +52,66 @@ def reparse_corpus(db_path: str | Path, workers: int | None = None,
     different parse, rewritten in place; 'unchanged'; 'new'/'changed' for documents that had
     no report, e.g. whose parse failed before; 'failed') and the (outcome, source) of each
     report that is not unchanged. Oldest documents first, so that versions keep their order.
-    Parsing runs in `workers` processes (default: one per CPU); this process writes.
-    `progress(done, total)` is told of each document done.
+    Parsing runs in `workers` processes (default: one per CPU); this process writes, in
+    batches (store.Batch). At most WINDOW_PER_WORKER documents per worker are in flight, so
+    memory stays flat when the writer is slower than the parsers. `progress(done, total)` is
+    told of each document done.
     """
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
     db = store.open_db(db_path)
-    # Attachments are parsed with the page that links them, never as reports of their own.
-    documents = db.execute("SELECT sha256, url, content_type FROM documents WHERE sha256 NOT IN"
-                           " (SELECT sha256 FROM attachments) ORDER BY fetched_at, rowid").fetchall()
     counts, changes = Counter(), []
     # Workers from a fresh server process, not forked with this one's open database; the
     # parser is imported there once, not in every worker.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["parsers.record"])
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool:
-        for (digest, url, _), (parsed, error) in zip(documents, pool.map(_parse_stored, documents, chunksize=4)):
-            status = "failed" if parsed is None else save_parsed(db, parsed, digest, store.attachments_of(db, digest))
+    workers = workers or os.cpu_count() or 1
+    total = db.execute("SELECT count(*) FROM documents WHERE sha256 NOT IN (SELECT sha256 FROM attachments)"
+                       ).fetchone()[0] if progress else 0
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(str(db_path),)) as pool, \
+            store.Batch(db) as batch:
+        parsed_documents = in_order(pool, _parse_stored, stored_documents(db), workers * WINDOW_PER_WORKER)
+        for (digest, url, _), (parsed, error) in parsed_documents:
+            with batch.report():
+                status = "failed" if parsed is None else save_parsed(db, parsed, digest,
+                                                                     store.attachments_of(db, digest))
             counts[status] += 1
             if status != "unchanged":
                 changes.append((status, f"{url}: {error}" if error else f"{parsed.report_key}  {url}"))
             if progress:
-                progress(counts.total(), len(documents))
+                progress(counts.total(), total)
     db.close()
     return counts, changes
+
+
+WINDOW_PER_WORKER = 8
+PAGE = 500
+
+
+def stored_documents(db):
+    """(sha256, url, content_type) of the documents to parse, oldest first, read a page at a
+    time: only their rowids are held (8 bytes each), not a million rows of text."""
+    # Attachments are parsed with the page that links them, never as reports of their own.
+    rowids = [row[0] for row in db.execute("SELECT rowid FROM documents WHERE sha256 NOT IN"
+                                           " (SELECT sha256 FROM attachments) ORDER BY fetched_at, rowid")]
+    for start in range(0, len(rowids), PAGE):
+        page = rowids[start:start + PAGE]
+        rows = dict((row[0], row[1:]) for row in db.execute(
+            "SELECT rowid, sha256, url, content_type FROM documents WHERE rowid IN (%s)" % ",".join("?" * len(page)),
+            page))
+        yield from (rows[rowid] for rowid in page)
+
+
+def in_order(pool, function, items, window: int):
+    """(item, function(item)) in the items' order, computed in `pool` with at most `window` in flight."""
+    pending = deque()
+    for item in items:
+        pending.append((item, pool.submit(function, item)))
+        if len(pending) >= window:
+            item, future = pending.popleft()
+            yield item, future.result()
+    while pending:
+        item, future = pending.popleft()
+        yield item, future.result()

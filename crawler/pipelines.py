@@ -12,6 +12,9 @@
     StorePipeline     record -> `reports` and `cells` (and `attachments`), in one transaction,
                       counted new / changed / reparsed / unchanged
 
+Every write goes through the crawl's writer thread (crawler.writer), in batched commits:
+the reactor's thread, which downloads, never waits on SQLite.
+
 Convert and Parse are most of a crawl's CPU time: they run in the worker processes of
 crawler.extensions.Workers, so that the crawl goes on downloading meanwhile.
 
@@ -27,10 +30,12 @@ transactions leave the database as it was before the failed write (crawler.stora
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from crawler import storage
 from crawler.extensions import Workers
 from crawler.items import BlockedPage, NotModified, ReportPage
+from crawler.writer import Writer
 from parsers.decode import charset_from_content_type, decode
 from parsers.record import extract, parse_document, parse_extracted, parse_with_attachments
 from store.fetched import attachment_rows, save_blocked, save_parsed, store_fetched, store_not_modified
@@ -86,20 +91,26 @@ class _Computing(_Stage):
 
 
 class _Storing(_Stage):
-    """A stage that writes to the corpus database (setting GOVREPORTS_DB)."""
+    """A stage that writes to the corpus database (setting GOVREPORTS_DB), through the crawl's
+    writer thread (crawler.writer): `await self.store(function, *args)` runs function(db, *args)
+    there, off the reactor's thread, in batched commits."""
 
     def open_spider(self) -> None:
-        self.db = storage.open_writable(self.crawler)
+        self.writer = Writer.of(self.crawler)
+        self.writer.open()
 
     def close_spider(self) -> None:
-        if getattr(self, "db", None) is not None:
-            self.db.close()
+        if getattr(self, "writer", None) is not None:
+            self.writer.close()
+
+    async def store(self, function, *args):
+        return await self.writer.run(function, *args)
 
 
 class DocumentPipeline(_Storing):
     async def process(self, page: ReportPage) -> None:
         fetched = [attachment.body is not None for attachment in page.attachments]  # else a 304: the stored file
-        page.known = store_fetched(self.db, page, page.attachments, page.site)
+        page.known = await self.store(store_fetched, page, page.attachments, page.site)
         for was_fetched in fetched:
             self.crawler.stats.inc_value(f"govreports/attachments_{'fetched' if was_fetched else 'not_modified'}")
         if page.known:
@@ -110,7 +121,7 @@ class NotModifiedPipeline(_Storing):
     handles = NotModified
 
     async def process(self, page: NotModified) -> None:
-        store_not_modified(self.db, page, page.attachments)
+        await self.store(store_not_modified, page, page.attachments)
         for _ in page.attachments:
             self.crawler.stats.inc_value("govreports/attachments_not_modified")
         self.crawler.stats.inc_value("govreports/reports_unchanged")
@@ -144,7 +155,7 @@ class ParsePipeline(_Computing):
 
 class StorePipeline(_Storing):
     async def process(self, page: ReportPage) -> None:
-        status = save_parsed(self.db, page.parsed, page.document_sha256, attachment_rows(page.attachments))
+        status = await self.store(save_parsed, page.parsed, page.document_sha256, attachment_rows(page.attachments))
         self.crawler.stats.inc_value(f"govreports/reports_{status}")
 
 
@@ -157,5 +168,5 @@ class BlockedPipeline(_Storing):
         logger.warning("blocked (%s, HTTP %s) at %s: recorded, not parsed", page.kind, page.status, page.url)
         self.crawler.stats.inc_value("govreports/blocked")
         self.crawler.stats.inc_value(f"govreports/blocked/{page.kind}")
-        save_blocked(self.db, url=page.url, site=page.site, status=page.status, kind=page.kind,
-                     fetched_at=page.fetched_at)
+        await self.store(partial(save_blocked, url=page.url, site=page.site, status=page.status, kind=page.kind,
+                                 fetched_at=page.fetched_at))
