@@ -58,6 +58,16 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds after the first failure, doubled after each next one
 RETRY_BACKOFF_MAX = 300.0  # nor do we wait longer for a Retry-After: we give up instead
 
+# Budgets per site and run (crawler.spiders.base.listing_request, crawler.middlewares.SiteBudget):
+# a hostile or broken portal states 30,000,000 pages, chains next-page links without end or
+# drips forever; past a budget the site's rest is left (a failure of the site, logged: it is
+# tried again next run) and the crawl goes on with the other sites. Well above real columns:
+# the largest list a few thousand reports on at most a few hundred pages.
+GOVREPORTS_MAX_LISTING_PAGES = 1000
+GOVREPORTS_MAX_REQUESTS_PER_SITE = 20_000  # listings, reports and attachments together
+GOVREPORTS_MAX_BYTES_PER_SITE = 4 * 2**30  # bodies as downloaded; a report with its PDF is a few MB
+GOVREPORTS_MAX_SITE_SECONDS = 12 * 3600.0  # 20,000 requests at AutoThrottle's pace fit in it
+
 # Report pages are a few hundred KB; anything near these sizes is not a report page.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -80,6 +90,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Stricter than Scrapy's offsite filter: retries and robots.txt requests are checked too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.SiteHostsOnly": 50,
+    # Per site budgets of requests, bytes and time: before everything that might send.
+    "crawler.middlewares.SiteBudget": 60,
     # Loops and endless chains given up as failures of the page, not bounced through.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopSafeRedirect": 600,

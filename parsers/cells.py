@@ -19,15 +19,24 @@ _NUMBER = re.compile(
 BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
 _MARKDOWN_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _SPACES = re.compile(r"\s+")
-DIGIT_RUN = re.compile(r"^\d[\d,]*\d$")  # "1,199689": figures glued by a text dump, split later
+# A figure of a report has at most a dozen digits; a longer run is text, never int(): Python
+# refuses int() of more than 4,300 digits, and such a run cannot be a count of anything.
+MAX_DIGITS = 15
+# "1,199689": figures glued by a text dump, split later. A row holds at most a few dozen
+# figures: a run longer than that is text, not glued figures.
+MAX_GLUED_CHARS = 200
+DIGIT_RUN = re.compile(r"^\d[\d,]{0,%d}\d$" % (MAX_GLUED_CHARS - 2))
 
 
 def parse_number(cell: str):
-    """'1,234' -> 1234, '335次' -> 335, '+3' -> 3, '--253' -> -253, '12.50' -> 12.5; else None."""
+    """'1,234' -> 1234, '335次' -> 335, '+3' -> 3, '--253' -> -253, '12.50' -> 12.5; else None
+    (also for a digit run longer than MAX_DIGITS: text, not a figure)."""
     match = _NUMBER.match(cell.strip())
     if not match:
         return None
     digits = match["digits"].replace(",", "").replace("，", "")
+    if len(digits) > MAX_DIGITS or len(match["fraction"] or "") > MAX_DIGITS:
+        return None
     negative = "-" in match["sign"] or "−" in match["sign"]
     if match["fraction"]:
         value = float(digits + match["fraction"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from dataclasses import dataclass
 
 import pdfplumber
@@ -26,7 +27,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from .filetype import IMAGE_ONLY, DocumentText
 
-__all__ = ["extract_pdf", "MAX_PAGES"]
+__all__ = ["extract_pdf", "budget_problem", "MAX_PAGES", "MAX_INFLATED_BYTES", "MAX_TEXT_OPERATORS"]
 
 MAX_PAGES = 100  # reports run to 10-30 pages; a bound on the time a strange file can take
 CID_SHARE = 0.05  # above this share of unmapped glyphs the text is not worth reading
@@ -38,6 +39,16 @@ _PAGE_NUMBER_MARKS = re.compile(r"[\s\d—–\-第页共/.·|()（）]*|\s*(?:pa
 # (a ToUnicode entry of U+0000 for a glyph the font lacked, as for 𠮷 in a BMP-only font).
 _UNMAPPED = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile(r"\d+")
+# pdfminer inflates every stream whole and keeps it: a 1 MB file whose stream inflates to
+# 1 GiB took 2.5 GB. All Flate streams of a file together may inflate to this much; a
+# scanned report's page images are JPEG (not inflated), its text streams a few MB at most.
+MAX_INFLATED_BYTES = 256 * 2**20
+# Text-showing operators (Tj, TJ) in one stream, i.e. at most one page: pdfminer's layout
+# takes about half a millisecond and kilobytes per operator (400,000 on one page: 226 s,
+# 7 GB). A dense report page shows a few thousand, one operator per glyph at worst.
+MAX_TEXT_OPERATORS = 50_000
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_INFLATE_INPUT = 16 * 2**10  # bytes fed at a time: one step inflates at most ~1,000 times this
 _BLANKS = frozenset(" \t\n\r\u3000\xa0")
 _REPEATED_HEADER_ROWS = 5
 _TITLE_LINES = 3  # a title wraps over at most this many lines
@@ -63,6 +74,9 @@ class _Page:
 def extract_pdf(data: bytes) -> DocumentText:
     """The report's lines, or no text and the reason; never raises."""
     problems: list[str] = []
+    over = budget_problem(data)
+    if over:
+        return DocumentText("", [over])
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = pdf.pages
@@ -87,6 +101,44 @@ def extract_pdf(data: bytes) -> DocumentText:
         problems.append(f"{unmapped} characters without a Unicode mapping in the PDF's fonts were replaced by �")
         text = _UNMAPPED.sub("\ufffd", text)
     return DocumentText(text, problems)
+
+
+def budget_problem(data: bytes, *, max_inflated: int = MAX_INFLATED_BYTES,
+                   max_operators: int = MAX_TEXT_OPERATORS) -> str | None:
+    """Why the PDF must not be given to pdfminer, or None: its streams are inflated here
+    first, a bounded piece at a time and nothing kept, to measure them."""
+    view = memoryview(data)
+    inflated = 0
+    for match in _STREAM.finditer(data):
+        operators = 0
+        for piece in _inflated(data, view, match.end()):
+            inflated += len(piece)
+            operators += piece.count(b"Tj") + piece.count(b"TJ")
+            if inflated > max_inflated:
+                return (f"the PDF's streams inflate to over {max_inflated / 2**20:.0f} MB (a compression "
+                        "bomb?): not read")
+            if operators > max_operators:
+                return (f"a page of the PDF has over {max_operators} text operators, more than any report "
+                        "page: not read")
+    return None
+
+
+def _inflated(data: bytes, view: memoryview, start: int):
+    """The pieces a Flate stream starting at `start` inflates to; a stream that is no Flate
+    (raw content, JPEG) as it is, up to `endstream`."""
+    inflater = zlib.decompressobj()
+    position = start
+    try:
+        while position < len(view) and not inflater.eof:
+            piece = inflater.decompress(view[position:position + _INFLATE_INPUT])
+            position += _INFLATE_INPUT
+            if piece:
+                yield piece
+    except zlib.error:
+        if position == start:
+            end = data.find(b"endstream", start)
+            yield data[start:end if end >= 0 else len(data)]
+        # else damaged: pdfminer judges it
 
 
 def _opening_problem(error: PdfminerException) -> str:

@@ -53,8 +53,14 @@ def datastore(xml: str) -> Datastore:
     total = root.findtext("totalrecord")
     return Datastore(
         records=[record.text or "" for record in root.iter("record")],
-        total=int(total) if total and total.strip().isdigit() else None,
+        total=_count(total.strip() if total else None),
     )
+
+
+def _count(digits: str | None) -> int | None:
+    """A count the page states; None when it states none, or more digits than any real count
+    has (no int() of 10^4300 digits)."""
+    return int(digits) if digits and digits.isdigit() and len(digits) <= 12 else None
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,9 @@ def pager(html: str, site: Site) -> Pager:
     params = PARAM.search(html)
     total, per_page, group_size = (_setting(name, html) for name in ("totalRecord", "perPage", "groupSize"))
     return Pager(
-        total=int(total) if total and total.isdigit() else None,
-        per_page=int(per_page) if per_page and per_page.isdigit() else site.page_size,
-        group_size=int(group_size) if group_size and group_size.isdigit() else 3,
+        total=_count(total),
+        per_page=max(1, _count(per_page) or site.page_size),
+        group_size=max(1, _count(group_size) or 3),
         proxy=_setting("proxyUrl", html) or site.dataproxy,
         params={m[0]: m[1] or m[2] or m[3] for m in FIELD.findall(params.group(1))} if params else {},
     )
@@ -98,17 +104,20 @@ class HanwebSpider(ReportSpider):
             self.logger.warning("Hanweb column %s states no totalRecord: only embedded records read", response.url)
             return
         group = config.per_page * config.group_size
+        # range() is lazy; the loop ends at the site's budget of listing pages, not at the
+        # page's totalRecord (100,000,000 from a broken one).
         for start in range(len(first.records) + 1, total + 1, group):
-            yield scrapy.FormRequest(
+            request = self.listing_request(
                 response.urljoin(
                     f"{config.proxy}?startrecord={start}&endrecord={start + group - 1}&perpage={config.per_page}"
                 ),
-                formdata=config.params,
+                site, self.parse_hanweb_records, cls=scrapy.FormRequest, formdata=config.params,
                 headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
-                callback=self.parse_hanweb_records,
-                errback=self.request_failed,
-                cb_kwargs={"site": site, "column": response.url},
+                cb_kwargs={"column": response.url},
             )
+            if request is None:
+                break
+            yield request
 
     @unless_blocked
     def parse_hanweb_records(self, response: Response, site: Site, column: str) -> Iterator[scrapy.Request]:

@@ -25,9 +25,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import attachments
+from crawler import settings as defaults
 from crawler.blocking import blocked_kind
 from crawler.items import Attachment, BlockedPage, NotModified, ReportPage
-from crawler.middlewares import Fresh, RedirectFailed
+from crawler.middlewares import Fresh, OverBudget, RedirectFailed
 from crawler.registry import Site
 from parsers import convert
 from parsers.decode import charset_from_content_type, decode
@@ -117,12 +118,34 @@ class ReportSpider(scrapy.Spider):
         self.listed: set[str] = set()
         # Report URLs each site's listings show, wanted by this crawl or not, and where they led.
         self.present: dict[str, set[str]] = defaultdict(set)
+        # Listing pages requested per site this run, against GOVREPORTS_MAX_LISTING_PAGES.
+        self.listing_pages: dict[str, int] = defaultdict(int)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
         return spider
+
+    def listing_request(self, url: str, site: Site, callback: Callable, *, cls: type = scrapy.Request,
+                        cb_kwargs: dict | None = None, **kwargs) -> scrapy.Request | None:
+        """The request for one more listing page of `site`, or None once the site has had its
+        GOVREPORTS_MAX_LISTING_PAGES this run: a pager's count comes from the page (a hostile
+        or broken one states 30,000,000 pages) and a next-page chain may never end. A site
+        over budget is failed for this run (logged once), so none of its reports is judged
+        vanished for not being listed."""
+        limit = self.settings.getint("GOVREPORTS_MAX_LISTING_PAGES", defaults.GOVREPORTS_MAX_LISTING_PAGES)
+        if self.listing_pages[site.key] >= limit:
+            if self.listing_pages[site.key] == limit:
+                self.listing_pages[site.key] += 1  # logged once
+                self.site_failed(site)
+                self.crawler.stats.inc_value("govreports/over_budget")
+                self.logger.error("%s: over its budget of %d listing pages this run; the rest not listed "
+                                  "(GOVREPORTS_MAX_LISTING_PAGES)", site.key, limit)
+            return None
+        self.listing_pages[site.key] += 1
+        return cls(url, callback=callback, errback=self.request_failed, cb_kwargs={"site": site, **(cb_kwargs or {})},
+                   **kwargs)
 
     def site_failed(self, site: Site) -> None:
         self.crawler.stats.inc_value(f"govreports/failed/{site.key}")
@@ -140,7 +163,7 @@ class ReportSpider(scrapy.Spider):
         """A request our own rules did not send (robots.txt, a host of no crawled site, a
         non-public address), as opposed to one that failed. A redirect refused is a failure
         of the page it came from: the page was not fetched, and may be next time."""
-        if not failure.check(IgnoreRequest) or failure.check(HttpError, RedirectFailed):
+        if not failure.check(IgnoreRequest) or failure.check(HttpError, RedirectFailed, OverBudget):
             return False
         return not failure.request.meta.get("redirect_urls")
 

@@ -1,0 +1,181 @@
+"""Budgets against hostile or broken portals and documents, each input of issue 12 in small:
+numbers too long to be figures, pagination counts a page states, endless next-page chains,
+PDF pages of countless text operators, inflating streams, OOXML parts too large to read."""
+import base64
+import io
+import random
+import zipfile
+import zlib
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.families.trs import page_urls
+from crawler.middlewares import OverBudget, SiteBudget
+from crawler.spiders.reports import SiteDispatchSpider
+from parsers import cells, narrative, office, pdf
+from parsers.record import parse_document
+
+LONG = "1" * 5000  # past Python's 4,300-digit limit of int()
+
+
+def test_a_digit_run_longer_than_any_figure_is_text():
+    assert cells.parse_number(LONG) is None
+    assert cells.parse_number("1" * (cells.MAX_DIGITS + 1)) is None
+    assert cells.parse_number("1" * cells.MAX_DIGITS) == int("1" * cells.MAX_DIGITS)
+    assert cells.is_label(LONG)
+
+
+def test_a_long_digit_run_in_prose_is_no_figure():
+    assert "applications_received" not in narrative.read_narrative(f"本年新收申请{LONG}件。")
+
+
+def test_a_table_row_of_a_long_digit_run_parses():
+    text = f"三、收到和处理政府信息公开申请情况\n本年新收 | {LONG} |\n本年新收 {LONG} {LONG}\n"
+    record = parse_document(text.encode(), "long.txt")
+    assert any("row left out" in problem for problem in record.record["problems"])
+    assert not record.record["applications"]
+
+
+def pdf_with_content(content: bytes) -> bytes:
+    """A one-page PDF whose content stream is `content`, Flate-compressed."""
+    stream = zlib.compress(content, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def text_operators(count: int) -> bytes:
+    return b"BT /F1 8 Tf 10 800 Td\n" + b"(1) Tj\n" * count + b"ET\n"
+
+
+def test_a_pdf_page_of_many_text_operators_is_not_read():
+    data = pdf_with_content(text_operators(200))
+    assert pdf.budget_problem(data) is None
+    assert "text operators" in pdf.budget_problem(data, max_operators=100)
+
+
+def test_the_pdf_of_400000_text_operators_is_refused_before_pdfminer():
+    data = pdf_with_content(text_operators(400_000))
+    assert len(data) < 100_000
+    read = pdf.extract_pdf(data)
+    assert read.text == "" and "text operators" in read.problems[0]
+
+
+def test_a_pdf_stream_inflating_past_the_cap_is_not_read():
+    data = pdf_with_content(b"%" + b" " * 3 * 2**20 + b"\n" + text_operators(10))
+    assert pdf.budget_problem(data) is None
+    assert "inflate to over" in pdf.budget_problem(data, max_inflated=2**20)
+    record = parse_document(data, "bomb.pdf")
+    assert record.record["problems"]
+
+
+def test_a_readable_pdf_passes_the_budget():
+    read = pdf.extract_pdf(pdf_with_content(b"BT /F1 12 Tf 50 800 Td (Annual report 2023 of the county) Tj ET\n"))
+    assert "Annual report 2023" in read.text
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_ooxml_parts_over_the_xml_budget_are_not_read_whatever_their_ratio():
+    # Random-looking XML compresses little: the ratio check alone let 95 MB through.
+    text = base64.b64encode(random.Random(1).randbytes(office.MAX_XML_BYTES)).decode()
+    data = zip_of({"[Content_Types].xml": b"<Types/>", "word/document.xml": f"<w:t>{text}</w:t>".encode()})
+    problem = office.zip_problem(data)
+    assert problem and "XML parts" in problem
+    assert office.extract_docx(data).problems == [problem]
+    assert office.extract_xlsx(data).problems == [problem]
+
+
+# --- portals: pagination counts and next-page chains, against the site's listing budget ---
+
+LISTING_BUDGET = 5
+
+
+def crawl_spider(column: str):
+    crawler = get_crawler(SiteDispatchSpider, {"GOVREPORTS_MAX_LISTING_PAGES": LISTING_BUDGET})
+    spider = SiteDispatchSpider.from_crawler(crawler, url=column)
+    return spider, spider.sites[0]
+
+
+def page(url: str, body: str) -> HtmlResponse:
+    return HtmlResponse(url=url, body=body.encode(), encoding="utf-8", request=Request(url))
+
+
+def listings(out) -> list[Request]:
+    return [item for item in out if isinstance(item, Request) and item.callback.__name__ != "parse_report"]
+
+
+def test_trs_page_count_of_30_million_is_clamped_and_generated_lazily():
+    column = "http://127.0.0.2:8000/xxgk/ndbg/index.html"
+    urls = page_urls('createPageHTML(30000000,0,"index","html");', column)
+    assert next(urls) == "http://127.0.0.2:8000/xxgk/ndbg/index_1.html"  # a generator: nothing built up front
+    spider, site = crawl_spider(column)
+    out = list(spider.parse_trs(page(column, '<script>createPageHTML(30000000,0,"index","html");</script>'),
+                                site=site))
+    assert len(listings(out)) == LISTING_BUDGET
+    assert spider.crawler.stats.get_value("govreports/over_budget") == 1
+    assert spider.crawler.stats.get_value(f"govreports/failed/{site.key}") == 1  # no report judged vanished
+
+
+def test_a_page_count_of_4300_digits_lists_no_pages():
+    assert list(page_urls(f'createPageHTML({"9" * 5000},0,"index","html");', "http://h/index.html")) == []
+
+
+def test_hanweb_total_of_100_million_records_one_per_page_is_clamped():
+    column = "http://127.0.0.3:8000/col/col1234/index.html"
+    body = ('<script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/a.html">x</a></li>]]>'
+            '</record></recordset></datastore></script><script>totalRecord:100000000, perPage:1, groupSize:1,'
+            "proxyUrl:'/module/web/jpage/dataproxy.jsp'</script>")
+    spider, site = crawl_spider(column)
+    out = list(spider.parse_hanweb(page(column, body), site=site))
+    assert len(listings(out)) == LISTING_BUDGET
+    assert spider.crawler.stats.get_value("govreports/over_budget") == 1
+
+
+def test_an_endless_next_page_chain_ends_at_the_budget():
+    column = "http://127.0.0.4:8000/ndbg/index.html"
+    spider, site = crawl_spider(column)
+    followed, url = [], column
+    for number in range(1, 3 * LISTING_BUDGET):
+        out = listings(spider.parse_generic(page(url, f'<a href="list_{number}.html">下一页</a>'), site=site))
+        if not out:
+            break
+        [request] = out
+        followed.append(request.url)
+        url = request.url
+    assert len(followed) == LISTING_BUDGET
+    assert spider.crawler.stats.get_value("govreports/over_budget") == 1
+
+
+def test_a_site_over_its_request_budget_fails_its_further_requests():
+    crawler = get_crawler(SiteDispatchSpider, {"GOVREPORTS_MAX_REQUESTS_PER_SITE": 2})
+    budget = SiteBudget.from_crawler(crawler)
+    site = SimpleNamespace(key="hostile")
+    for _ in range(2):
+        assert budget.process_request(Request("http://h/", cb_kwargs={"site": site})) is None
+    with pytest.raises(OverBudget, match="2 requests"):
+        budget.process_request(Request("http://h/", cb_kwargs={"site": site}))
+    assert budget.process_request(Request("http://h/robots.txt")) is None  # no site: not counted
