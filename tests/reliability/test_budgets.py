@@ -1,21 +1,27 @@
 """Budgets against hostile or broken portals and documents, each input of issue 12 in small:
 numbers too long to be figures, pagination counts a page states, endless next-page chains,
 PDF pages of countless text operators, inflating streams, OOXML parts too large to read."""
+import asyncio
 import base64
 import io
 import random
+import subprocess
+import sys
+import time
 import zipfile
 import zlib
 from types import SimpleNamespace
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler.extensions import Workers
 from crawler.families.trs import page_urls
 from crawler.middlewares import OverBudget, SiteBudget
 from crawler.spiders.reports import SiteDispatchSpider
+from crawler.worker import OverBudget as OverBudgetDocument
 from parsers import cells, narrative, office, pdf
 from parsers.record import parse_document
 
@@ -179,3 +185,50 @@ def test_a_site_over_its_request_budget_fails_its_further_requests():
     with pytest.raises(OverBudget, match="2 requests"):
         budget.process_request(Request("http://h/", cb_kwargs={"site": site}))
     assert budget.process_request(Request("http://h/robots.txt")) is None  # no site: not counted
+
+
+# --- worker processes: each document within CPU, memory and wall-clock budgets ---
+
+
+def sleep_forever():
+    time.sleep(3600)
+
+
+def spin_forever():
+    while True:
+        pass
+
+
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 2**20))
+
+
+@pytest.fixture()
+def workers(tmp_path):
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db"), "GOVREPORTS_WORKERS": 1,
+                                   "GOVREPORTS_DOCUMENT_SECONDS": 8, "GOVREPORTS_DOCUMENT_CPU_SECONDS": 1,
+                                   "GOVREPORTS_WORKER_MEMORY": 1024 * 2**20,
+                                   "EXTENSIONS": {"crawler.extensions.Workers": 100}})
+    pool = crawler.get_extension(Workers)
+    pool.spider_opened()
+    yield pool
+    pool.spider_closed()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("function", "budget"), [(sleep_forever, "GOVREPORTS_DOCUMENT_SECONDS"),
+                                                  (spin_forever, "CPU time"), (allocate, "memory")])
+def test_a_document_over_a_worker_budget_is_over_budget_and_the_next_is_parsed(workers, function, budget):
+    args = (2048,) if function is allocate else ()
+    with pytest.raises(OverBudgetDocument, match=budget):
+        asyncio.run(workers.run(function, *args))
+    assert asyncio.run(workers.run(allocate, 10)) == 10 * 2**20  # the pool still works, or works again
+
+
+def test_a_process_whose_parent_is_gone_exits_at_once():
+    code = "import os; from crawler import orphans; orphans.die_with_parent(os.getppid() + 10**6); print('alive')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (1, "")
+    code = "import os; from crawler import orphans; orphans.die_with_parent(os.getppid()); print('alive')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "alive\n")
