@@ -28,12 +28,15 @@ import contextlib
 import ctypes
 import gc
 import importlib
+import io
 import math
+import random
 import re
 import signal
 import struct
 import threading
 import time
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,6 +246,82 @@ def deflate_bomb() -> bytes:
     return zlib.compress(b" " * (256 * MB), 9)
 
 
+def pdf_with_stream(stream: bytes) -> bytes:
+    """A one-page PDF whose content stream is `stream`, already Flate-compressed."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_with_content(content: bytes) -> bytes:
+    return pdf_with_stream(zlib.compress(content, 9))
+
+
+def text_operators(count: int) -> bytes:
+    """A page's content: `count` text-showing operators."""
+    return b"BT /F1 8 Tf 10 800 Td\n" + b"(1) Tj\n" * count + b"ET\n"
+
+
+def pdf_inflating(inflated_mib: int = 1024) -> bytes:
+    """A PDF of about 1 MB whose content stream inflates to `inflated_mib` MiB of spaces: a zlib
+    stream written as gzip_bomb writes its member, one full-flushed block repeated."""
+    chunk = b" " * (16 * MB)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeats = inflated_mib // 16
+    checksum = 1
+    for _ in range(repeats):
+        checksum = zlib.adler32(chunk, checksum)
+    return pdf_with_stream(b"\x78\xda" + block * repeats + b"\x03\x00" + struct.pack(">I", checksum))
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def plain_xml(megabytes: float) -> bytes:
+    """Paragraphs of figures that compress about 10 times, as real XML does: far under any
+    bomb's ratio, so only the size can tell."""
+    rng = random.Random(1)
+    paragraph = "<w:p><w:r><w:t>本年新收 {} 件</w:t></w:r></w:p>"
+    count = int(megabytes * MB / len(paragraph.format(10**8).encode()))
+    return "".join(paragraph.format(rng.randrange(10**8)) for _ in range(count)).encode()
+
+
+def large_docx(megabytes: float = 95) -> bytes:
+    return zip_of({"[Content_Types].xml": b"<Types/>",
+                   "word/document.xml": b"<w:document><w:t>" + plain_xml(megabytes) + b"</w:t></w:document>"})
+
+
+def large_xlsx(megabytes: float = 95) -> bytes:
+    return zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                   "xl/worksheets/sheet1.xml": b"<worksheet><c><v>" + plain_xml(megabytes) + b"</v></c></worksheet>"})
+
+
+def long_number_table() -> bytes:
+    """A table whose figure has 5,000 digits: past Python's 4,300-digit limit of int()."""
+    number = "1" * 5000
+    return (f"三、收到和处理政府信息公开申请情况\n本年新收 | {number} |\n"
+            f"一、本年新收政府信息公开申请数量 {number} {number}\n本年新收申请{number}件。\n").encode()
+
+
 def nested(opening: str, closing: str = "", depth: int = 100_000, inside: str = "深层文本") -> bytes:
     return ("<html><body>" + opening * depth + inside + closing * depth + "</body></html>").encode()
 
@@ -359,6 +438,16 @@ def _read_tables(text: str) -> tables.Tables:
 
 
 CASES = [
+    # -- numbers past int()'s limit, documents over the parsers' budgets
+    Case("a table figure of 5,000 digits", long_number_table, _document, problem_saying("left out")),
+    Case("a PDF of 400,000 text operators on one page (5 KB)", lambda: pdf_with_content(text_operators(400_000)),
+         _document, problem_saying("text operators"), seconds=2),
+    Case("a 1 MB PDF whose stream inflates to 1 GiB", pdf_inflating, _document, problem_saying("inflate to over"),
+         seconds=5),
+    Case("a DOCX of 95 MB XML (compressed about 10 times)", large_docx, _document,
+         problem_saying("XML parts"), seconds=2, megabytes=50),
+    Case("an XLSX with a 95 MB sheet (compressed about 10 times)", large_xlsx, _document,
+         problem_saying("XML parts"), seconds=2, megabytes=50),
     Case("200 MB HTML page", huge_page, _document,
          problem_saying(f"over the {MAX_DOCUMENT_BYTES // MB} MB limit"), seconds=1, megabytes=5),
     Case("gzip bomb (1 GiB inflated) given as bytes", gzip_bomb, _document,

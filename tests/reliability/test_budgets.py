@@ -2,14 +2,9 @@
 numbers too long to be figures, pagination counts a page states, endless next-page chains,
 PDF pages of countless text operators, inflating streams, OOXML parts too large to read."""
 import asyncio
-import base64
-import io
-import random
 import subprocess
 import sys
 import time
-import zipfile
-import zlib
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +19,7 @@ from crawler.spiders.reports import SiteDispatchSpider
 from crawler.worker import OverBudget as OverBudgetDocument
 from parsers import cells, narrative, office, pdf
 from parsers.record import parse_document
+from reliability.hostile_inputs import pdf_with_content, plain_xml, text_operators, zip_of
 
 LONG = "1" * 5000  # past Python's 4,300-digit limit of int()
 
@@ -44,31 +40,6 @@ def test_a_table_row_of_a_long_digit_run_parses():
     record = parse_document(text.encode(), "long.txt")
     assert any("row left out" in problem for problem in record.record["problems"])
     assert not record.record["applications"]
-
-
-def pdf_with_content(content: bytes) -> bytes:
-    """A one-page PDF whose content stream is `content`, Flate-compressed."""
-    stream = zlib.compress(content, 9)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def text_operators(count: int) -> bytes:
-    return b"BT /F1 8 Tf 10 800 Td\n" + b"(1) Tj\n" * count + b"ET\n"
 
 
 def test_a_pdf_page_of_many_text_operators_is_not_read():
@@ -97,18 +68,10 @@ def test_a_readable_pdf_passes_the_budget():
     assert "Annual report 2023" in read.text
 
 
-def zip_of(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in members.items():
-            archive.writestr(name, body)
-    return out.getvalue()
-
-
 def test_ooxml_parts_over_the_xml_budget_are_not_read_whatever_their_ratio():
-    # Random-looking XML compresses little: the ratio check alone let 95 MB through.
-    text = base64.b64encode(random.Random(1).randbytes(office.MAX_XML_BYTES)).decode()
-    data = zip_of({"[Content_Types].xml": b"<Types/>", "word/document.xml": f"<w:t>{text}</w:t>".encode()})
+    # XML compresses about 10 times: the ratio check alone let 95 MB through.
+    data = zip_of({"[Content_Types].xml": b"<Types/>",
+                   "word/document.xml": b"<w:t>" + plain_xml(office.MAX_XML_BYTES / 2**20 + 1) + b"</w:t>"})
     problem = office.zip_problem(data)
     assert problem and "XML parts" in problem
     assert office.extract_docx(data).problems == [problem]
