@@ -19,6 +19,8 @@ from crawler.spiders.reports import SiteDispatchSpider
 from crawler.worker import OverBudget as OverBudgetDocument
 from parsers import cells, narrative, office, pdf
 from parsers.record import parse_document
+from reliability import portals
+from reliability import run as reliability
 from reliability.hostile_inputs import pdf_with_content, plain_xml, text_operators, zip_of
 
 LONG = "1" * 5000  # past Python's 4,300-digit limit of int()
@@ -195,3 +197,20 @@ def test_a_process_whose_parent_is_gone_exits_at_once():
     code = "import os; from crawler import orphans; orphans.die_with_parent(os.getppid()); print('alive')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "alive\n")
+
+
+@pytest.mark.slow
+def test_endless_portal_columns_end_at_the_listing_budget():
+    """Real crawls of a local portal stating 30,000,000 TRS pages, 100,000,000 Hanweb records
+    one per page, and an endless 下一页 chain."""
+    counts = portals.run_portals()
+    assert counts["failures"] == []
+    assert counts["hostile inputs contained"] == counts["hostile inputs tried"] == 3
+
+
+def test_a_row_that_tried_nothing_fails_the_reliability_table():
+    results = {"crawl kills": {"kills": 0, "kills survived": 0, "records lost": 0, "orphans": 0, "seconds": 1.0},
+               "fuzzing": {"fuzz cases run": 10, "fuzz counterexamples": 0, "seconds": 1.0}}
+    assert reliability.problems(results, reliability.totals(results)) == ["kills is 0: the row tried nothing"]
+    results["crawl kills"].update({"kills": 3, "kills survived": 3, "orphans": 1})
+    assert reliability.problems(results, reliability.totals(results)) == ["orphans is 1, not 0"]
