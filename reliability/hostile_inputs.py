@@ -561,6 +561,18 @@ CASES = [
 
 PARSER_MODULES = ("cells", "convert", "decode", "filetype", "html", "metadata", "narrative", "office",
                   "pdf", "tables", "templates")
+# The crawler's regexes read pages a portal sends: as hostile as any document.
+CRAWLER_MODULES = ("crawler.families.trs", "crawler.families.hanweb", "crawler.families.generic",
+                   "crawler.spiders.base", "crawler.attachments", "crawler.blocking")
+
+
+def built_regexes() -> dict[str, re.Pattern]:
+    """Regexes built inside functions, as those functions build them for the names they are given."""
+    from crawler.families import hanweb, trs
+
+    return {**{f"trs.assignment({name!r})": trs.assignment(name) for name in ("countPage", "currentPage")},
+            **{f"hanweb.setting({name!r})": hanweb.setting(name)
+               for name in ("totalRecord", "perPage", "groupSize", "proxyUrl")}}
 # How parsers/ applies a regex, where not by search/sub/findall on text of any length:
 # (method, what the text is first cut to). Unlisted patterns are probed with search().
 REGEX_USES = {
@@ -585,12 +597,13 @@ REGEX_USES = {
     "tables._WRITTEN_NUMBER": ("match", None),
 }
 _RUNS = (" ", "\n", " \n", "\t", "\u3000", "1", "1,", ",", "(", "<", "<p", "<!--", "<script>", "<title>",
-         "-", "|", "啊", "20")
+         "-", "|", "啊", "20", "createPageHTML(", "<datastore>", "var param_1={", "a:1,", "（年报", "年度报告 (")
 _PREFIXES = ("", '"', "第1页", "打印", "发布日期", "|--")
 
 
 def parser_regexes() -> dict[str, re.Pattern]:
-    """Every compiled pattern at the top level of parsers/ (inside lists and dicts too), by name."""
+    """Every compiled pattern at the top level of parsers/ and of the crawler's page readers (inside
+    lists and dicts too), and those built inside functions, by name."""
     found: dict[int, tuple[str, re.Pattern]] = {}
 
     def walk(name, value, depth=0):
@@ -603,11 +616,11 @@ def parser_regexes() -> dict[str, re.Pattern]:
             for key, item in value.items():
                 walk(f"{name}[{key}]", item, depth + 1)
 
-    for module_name in PARSER_MODULES:
-        module = importlib.import_module(f"parsers.{module_name}")
+    for module_name in PARSER_MODULES + CRAWLER_MODULES:
+        module = importlib.import_module(module_name if "." in module_name else f"parsers.{module_name}")
         for name, value in vars(module).items():
             walk(f"{module_name}.{name}", value)
-    return dict(found.values())
+    return {**dict(found.values()), **built_regexes()}
 
 
 def probe_regex(name: str, pattern: re.Pattern) -> str | None:

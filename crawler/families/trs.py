@@ -9,6 +9,7 @@ are `<li>` or `<tr>` holding relative links `./YYYYMM/tYYYYMMDD_ID.html`.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from urllib.parse import urljoin
@@ -22,7 +23,10 @@ from crawler.registry import Site
 from crawler.spiders.base import ReportSpider, link_title, page_text, unless_blocked
 
 MARKER = re.compile(rb"createPageHTML\s*\(")
-CALL = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+# The call's opening; its arguments run to the first ')' after it (str.find: a pattern
+# `\(([^)]*)\)` is tried from every opening and scans to the end each time, quadratic in a
+# page of openings without a ')').
+CALL = re.compile(r"createPageHTML\s*\(")
 
 
 def _value(arg: str, script: str) -> str | None:
@@ -30,8 +34,14 @@ def _value(arg: str, script: str) -> str | None:
     arg = arg.strip()
     if arg[:1] in ("'", '"') or arg.isdigit():
         return arg.strip("'\"")
-    assigned = re.search(rf"\b{re.escape(arg)}\s*=\s*['\"]?(\w+)", script)
+    assigned = assignment(arg).search(script)
     return assigned.group(1) if assigned else None
+
+
+@functools.lru_cache(maxsize=64)
+def assignment(name: str) -> re.Pattern:
+    """`name = value` in a script (probed by reliability.hostile_inputs like every regex here)."""
+    return re.compile(rf"\b{re.escape(name)}\s*=\s*['\"]?(\w+)")
 
 
 def page_urls(html: str, page_url: str, second_page: int = 1) -> Iterator[str]:
@@ -42,9 +52,10 @@ def page_urls(html: str, page_url: str, second_page: int = 1) -> Iterator[str]:
     `second_page` is the suffix of the page after the first (1: `index_1`, 2: `index_2`).
     """
     call = CALL.search(html)
-    if not call:
+    end = html.find(")", call.end()) if call else -1
+    if end < 0:
         return
-    args = [_value(arg, html) for arg in call.group(1).split(",")]
+    args = [_value(arg, html) for arg in html[call.end():end].split(",")]
     if len(args) >= 5 and args[0] and not args[0].isdigit():
         args = args[1:]  # the 'page_div' variant names the element to write into first
     if len(args) < 4 or not all(args[:4]) or not (args[0].isdigit() and args[1].isdigit()) \

@@ -37,7 +37,9 @@ from parsers.record import MAX_DOCUMENT_BYTES
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # A report's title ends in 年度报告 or 年报, perhaps with bracketed notes ("…年度报告（图文版）").
 # Column items that only mention one do not: "关于做好…年度报告编制工作的通知", "…年度报告解读".
-REPORT_TITLE = re.compile(r"(年度报告|年报)\s*(?:[（(【\[][^）)】\]]*[）)】\]]\s*)*$")
+# A note is short: unbounded, `[^）)】\]]*` scans to the end of the title from each opening
+# bracket that is never closed, quadratic in a hostile link title.
+REPORT_TITLE = re.compile(r"(年度报告|年报)\s*+(?:[（(【\[][^）)】\]]{0,60}+[）)】\]]\s*+)*+$")
 TRUNCATED = ("…", "...")
 
 
