@@ -76,6 +76,7 @@ class Outcome:
     megabytes: float  # growth of the peak resident set while the stage ran
     failure: str | None  # None: contained
     bound: float = 0.0  # the seconds it was allowed: its case's, scaled by the machine's slowdown
+    peak: float = 0.0  # the process's peak resident set while the stage ran, MB
 
     @property
     def contained(self) -> bool:
@@ -100,14 +101,15 @@ def contain(case: Case, *, judge_time: bool = True) -> Outcome:
     except Exception as error:  # noqa: BLE001 — any exception escaping a stage is the finding
         failure = f"raised {type(error).__name__}: {str(error)[:200]}"
     elapsed = time.perf_counter() - started
-    peak = peak_megabytes() - before
+    highest = peak_megabytes()
+    peak = highest - before
     if failure is None:
         failure = case.expect(result)
     if failure is None and judge_time and elapsed > bound:
         failure = f"took {elapsed:.2f} s, over its bound of {bound:.2f} s ({case.seconds} s on an idle machine)"
     if failure is None and peak > case.megabytes:
         failure = f"grew by {peak:.0f} MB at its peak, over its bound of {case.megabytes} MB"
-    return Outcome(case.name, elapsed, peak, failure, bound)
+    return Outcome(case.name, elapsed, peak, failure, bound, highest)
 
 
 # The median time to parse a normal report (the generated report as text) on this machine,
