@@ -11,16 +11,21 @@ site failed for the run and a log line naming the budget. Its peak memory is the
 """
 from __future__ import annotations
 
+import os
 import re
 import resource
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from crawler import lock
 from crawler.runner import LOCAL, crawl_command, run_row
+from reliability.crawl import ORPHAN_GRACE, descendants, surviving
 
 LISTING_BUDGET = 200
 # A crawl of LISTING_BUDGET local pages takes seconds; one still running after this long hangs.
@@ -95,19 +100,74 @@ def crawl_one(base: str, family: str, work: Path) -> dict:
             "peak_rss_mb": round(peak / 1024, 1) if peak > before else None, "failure": failure}
 
 
-def run_portals() -> dict:
-    """The counts of the reliability table: each endless column is a hostile input."""
+@contextmanager
+def portal():
+    """The hostile portal on a free loopback port: its base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        with tempfile.TemporaryDirectory(prefix="govreports-portals-") as folder:
-            outcomes = [crawl_one(base, family, Path(folder)) for family in COLUMNS]
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_portals() -> dict:
+    """The counts of the reliability table: each endless column is a hostile input."""
+    with portal() as base, tempfile.TemporaryDirectory(prefix="govreports-portals-") as folder:
+        outcomes = [crawl_one(base, family, Path(folder)) for family in COLUMNS]
     return {"hostile inputs tried": len(outcomes),
             "hostile inputs contained": sum(outcome["failure"] is None for outcome in outcomes),
             "failures": [f"{o['family']} column: {o['failure']}" for o in outcomes if o["failure"]],
             "measured": outcomes}
+
+
+CLI_KILLS_AFTER = (0.3, 1.5, 4.0)  # seconds after `govreports crawl` starts: before, while and after Scrapy starts
+
+
+def run_cli_kills() -> dict:
+    """`govreports crawl` of an endless column killed -9 at several moments: its Scrapy child (and
+    that one's workers) must die with it, and the database's lock be free again."""
+    result = {"kills": 0, "kills survived": 0, "orphans": 0, "failures": []}
+    with portal() as base, tempfile.TemporaryDirectory(prefix="govreports-cli-kill-") as folder:
+        for delay in CLI_KILLS_AFTER:
+            db = Path(folder) / "reports.db"
+            cli = subprocess.Popen([sys.executable, "-m", "govreports", "crawl", "--url", base + COLUMNS["generic"],
+                                    "--db", str(db), "--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=False"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            snapshot = descendants(cli.pid)
+            cli.kill()
+            cli.wait()
+            result["kills"] += 1
+            left = surviving(cli.pid, snapshot)
+            if left:
+                result["orphans"] += len(left)
+                result["failures"].append(f"kill after {delay} s: {len(left)} processes outlived the CLI")
+            elif _still_locked(db):
+                result["failures"].append(f"kill after {delay} s: the database is still locked "
+                                          f"{ORPHAN_GRACE:.0f} s after")
+            else:
+                result["kills survived"] += 1
+    return result
+
+
+def _still_locked(db: Path) -> bool:
+    """Whether the lock stays taken for ORPHAN_GRACE seconds (a child the CLI was starting
+    when it died may take a moment to get its signal)."""
+    deadline = time.monotonic() + ORPHAN_GRACE
+    while _locked(db):
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _locked(db: Path) -> bool:
+    try:
+        fd = lock.acquire(db)
+    except lock.Locked:
+        return True
+    os.close(fd)
+    return False

@@ -109,6 +109,7 @@ SCENARIOS = {
     "fuzzing": run_fuzz,
     "storage faults": run_storage_faults,
     "hostile portals": portals.run_portals,  # columns that never end, crawled
+    "crawl CLI kills": portals.run_cli_kills,  # kill -9 of `govreports crawl`: its Scrapy child goes too
     **reliability_crawl.REGISTRY,  # faults injected by the replica, kill -9 of crawls, a full or read-only disk
 }
 

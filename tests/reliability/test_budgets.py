@@ -214,3 +214,11 @@ def test_a_row_that_tried_nothing_fails_the_reliability_table():
     assert reliability.problems(results, reliability.totals(results)) == ["kills is 0: the row tried nothing"]
     results["crawl kills"].update({"kills": 3, "kills survived": 3, "orphans": 1})
     assert reliability.problems(results, reliability.totals(results)) == ["orphans is 1, not 0"]
+
+
+@pytest.mark.slow
+def test_a_killed_cli_takes_its_crawl_with_it_and_frees_the_lock():
+    counts = portals.run_cli_kills()
+    assert counts["failures"] == []
+    assert counts["kills survived"] == counts["kills"] == len(portals.CLI_KILLS_AFTER)
+    assert counts["orphans"] == 0
