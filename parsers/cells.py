@@ -19,13 +19,12 @@ _NUMBER = re.compile(
 BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
 _MARKDOWN_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _SPACES = re.compile(r"\s+")
-# A figure of a report has at most a dozen digits; a longer run is text, never int(): Python
-# refuses int() of more than 4,300 digits, and such a run cannot be a count of anything.
-MAX_DIGITS = 15
-# "1,199689": figures glued by a text dump, split later. A row holds at most a few dozen
-# figures: a run longer than that is text, not glued figures.
-MAX_GLUED_CHARS = 200
-DIGIT_RUN = re.compile(r"^\d[\d,]{0,%d}\d$" % (MAX_GLUED_CHARS - 2))
+# A digit run longer than this is text, never int() (Python refuses int() of more than 4,300
+# digits, and no count has them). Shorter runs past a figure's dozen digits are kept: a text
+# dump glues a row's figures into one run ("1,199689"), which tables.py splits when the
+# table's sums allow exactly one reading; a row holds at most a few dozen figures.
+MAX_DIGITS = 200
+DIGIT_RUN = re.compile(r"^\d[\d,]{0,%d}\d$" % (MAX_DIGITS - 2))  # "1,199689": glued figures, split later
 
 
 def parse_number(cell: str):

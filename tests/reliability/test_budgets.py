@@ -29,7 +29,7 @@ LONG = "1" * 5000  # past Python's 4,300-digit limit of int()
 def test_a_digit_run_longer_than_any_figure_is_text():
     assert cells.parse_number(LONG) is None
     assert cells.parse_number("1" * (cells.MAX_DIGITS + 1)) is None
-    assert cells.parse_number("1" * cells.MAX_DIGITS) == int("1" * cells.MAX_DIGITS)
+    assert cells.parse_number("1" * cells.MAX_DIGITS) == int("1" * cells.MAX_DIGITS)  # glued figures, split later
     assert cells.is_label(LONG)
 
 
