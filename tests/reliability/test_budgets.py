@@ -222,3 +222,20 @@ def test_a_killed_cli_takes_its_crawl_with_it_and_frees_the_lock():
     assert counts["failures"] == []
     assert counts["kills survived"] == counts["kills"] == len(portals.CLI_KILLS_AFTER)
     assert counts["orphans"] == 0
+
+
+def test_a_page_over_a_worker_budget_is_stored_with_a_problem_not_dropped(tmp_path, monkeypatch):
+    """Stored, so the next run does not fetch and parse it again; the crawl goes on."""
+    from crawler import pipelines
+    from tests.crawler.test_pipelines import db, opened, page, run
+
+    async def over_budget(self, function, *args, **kwargs):
+        raise OverBudgetDocument("over its budget of 120 s (GOVREPORTS_DOCUMENT_SECONDS)")
+
+    monkeypatch.setattr(pipelines._Computing, "compute", over_budget)
+    crawler = get_crawler(Spider, {"GOVREPORTS_DB": str(tmp_path / "reports.db")})
+    with opened(crawler) as chain:
+        item = run(chain, page())
+    assert any("was not read: over its budget of 120 s" in problem for problem in item.parsed.record["problems"])
+    assert db(crawler)["reports"].count == 1
+    assert crawler.stats.get_value("govreports/over_budget") == 2  # the page's convert and parse stages
