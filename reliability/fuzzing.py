@@ -9,6 +9,7 @@ to one property with a number of examples and returns how many cases it ran.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,8 @@ SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="u
 SEEDS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "replica" / "seeds").glob("*.txt"))]
 TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation": "表四"}
 CASES_RUN: Counter = Counter()  # examples checked, per property
+# Mutated PDFs make pdfminer warn about each damaged object: thousands of lines that say nothing.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def clean_truths(seed: int, count: int) -> list[dict]:
