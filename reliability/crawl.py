@@ -492,7 +492,7 @@ def kill_scenario(kills: int = 10, *, reports: int = REPORTS, seed: int = SEED, 
             child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             # Anywhere from the crawl's start-up (before its database or schema exists, while its
             # forkserver starts) to its last writes; the first kill lands in the start-up for sure.
-            delay = 0.1 if result.kills == 0 else rng.uniform(0.05, max(1.0, result.reference_seconds))
+            delay = 0.1 if result.kills == 0 else rng.uniform(0.5, max(1.0, result.reference_seconds))
             try:
                 child.wait(timeout=delay)
                 result.finished_early += 1  # ended before the kill: the next restart gets one

@@ -87,14 +87,16 @@ def contain(case: Case, *, judge_time: bool = True) -> Outcome:
     """Run one case and judge it: raised, wrong outcome, too slow, too large, or contained.
 
     Its time bound is relative: the case's seconds, times how much slower than on an idle
-    machine a normal report parses right before it (`slowdown`), so a loaded machine does
-    not fail a case and a hang still does (measured again after a case that ran past it). Without `judge_time` (the tests: no wall-clock
+    machine a normal report parses right before it (`slowdown`; measured again after a case
+    that ran past it), and judged on the CPU time the case took: other processes on a loaded
+    machine neither stretch it nor fail it, while a spinning case still does and a blocked one
+    is stopped after STOP_AFTER times its bound of wall-clock time. Without `judge_time` (the tests: no wall-clock
     assertions) the bound is only the point at which a runaway case is stopped."""
     data = case.build()
     slower = slowdown() if judge_time else 1.0
     bound = case.seconds * slower
     before = reset_peak()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with time_limit(bound * STOP_AFTER):
             result = case.run(data)
@@ -102,22 +104,24 @@ def contain(case: Case, *, judge_time: bool = True) -> Outcome:
     except Exception as error:  # noqa: BLE001 — any exception escaping a stage is the finding
         failure = f"raised {type(error).__name__}: {str(error)[:200]}"
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     highest = peak_megabytes()
     peak = highest - before
     if failure is None:
         failure = case.expect(result)
-    if failure is None and judge_time and elapsed > bound:
+    if failure is None and judge_time and cpu > bound:
         # The machine's load may have risen during a long case: the baseline after it counts too.
         bound = case.seconds * max(slower, slowdown())
-    if failure is None and judge_time and elapsed > bound:
-        failure = f"took {elapsed:.2f} s, over its bound of {bound:.2f} s ({case.seconds} s on an idle machine)"
+    if failure is None and judge_time and cpu > bound:
+        failure = (f"took {cpu:.2f} s of CPU ({elapsed:.2f} s), over its bound of {bound:.2f} s "
+                   f"({case.seconds} s on an idle machine)")
     if failure is None and peak > case.megabytes:
         failure = f"grew by {peak:.0f} MB at its peak, over its bound of {case.megabytes} MB"
     return Outcome(case.name, elapsed, peak, failure, bound, highest)
 
 
-# The median time to parse a normal report (the generated report as text) on this machine,
-# idle: a case's `seconds` are its bound at that speed.
+# The median CPU time to parse a normal report (the generated report as text) on this
+# machine, idle: a case's `seconds` are its bound at that speed.
 REFERENCE_PARSE_SECONDS = 0.0015
 BASELINE_REPEATS = 21
 
@@ -127,9 +131,9 @@ def slowdown() -> float:
     data = _report_text().encode()
     times = []
     for _ in range(BASELINE_REPEATS):
-        started = time.perf_counter()
+        started = time.process_time()
         parse_document(data, "baseline")
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return max(1.0, statistics.median(times) / REFERENCE_PARSE_SECONDS)
 
 
