@@ -7,15 +7,16 @@ import json
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 
 import store
-from crawler import lock, storage
+from crawler import lock, orphans, storage, worker
+from crawler import settings as defaults
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,27 @@ class Workers:
 
     Parsing is most of a crawl's CPU time; done in the reactor's thread it would stall the
     downloads. Workers come from a fresh server process, not forked from the crawl's threads.
+
+    Each document is parsed within budgets (crawler.worker): CPU time, memory, and wall-clock
+    time. A document over one raises crawler.worker.OverBudget, which the pipelines store as
+    a problem of the report; past the wall-clock budget the pool is killed and replaced, and
+    the other documents it was parsing are given to the new one. Only as many documents as
+    there are workers are handed over at a time, so a document's time is its own, not the
+    time it waited behind others.
     """
 
     def __init__(self, crawler):
-        self.count = crawler.settings.getint("GOVREPORTS_WORKERS")
+        settings = crawler.settings
+        self.count = settings.getint("GOVREPORTS_WORKERS")
         if not self.count:
             raise NotConfigured
+        self.seconds = settings.getfloat("GOVREPORTS_DOCUMENT_SECONDS", defaults.GOVREPORTS_DOCUMENT_SECONDS)
+        self.cpu_seconds = settings.getfloat("GOVREPORTS_DOCUMENT_CPU_SECONDS",
+                                             defaults.GOVREPORTS_DOCUMENT_CPU_SECONDS)
+        self.memory = settings.getint("GOVREPORTS_WORKER_MEMORY", defaults.GOVREPORTS_WORKER_MEMORY)
+        self.stats = crawler.stats
         self.pool: ProcessPoolExecutor | None = None
+        self.slots: asyncio.Semaphore | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -69,20 +84,50 @@ class Workers:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        from crawler.orphans import die_with_parent
-
-        context = multiprocessing.get_context("forkserver")
-        # crawler.orphans first: a forkserver (and its workers) must not outlive a killed crawl.
-        context.set_forkserver_preload(["crawler.orphans", "parsers.record"])
-        self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=die_with_parent)
+        orphans.parent_of_next()  # the forkserver checks that its parent is still this process
+        self.slots = asyncio.Semaphore(self.count)
+        self.pool = self._start()
         self.pool.submit(int)  # start a worker while the first listings download
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # crawler.forkserver first: a forkserver (and its workers) must not outlive a killed crawl.
+        context.set_forkserver_preload(["crawler.forkserver", "crawler.worker", "parsers.record"])
+        return ProcessPoolExecutor(self.count, mp_context=context, initializer=worker.start, initargs=(self.memory,))
 
     def spider_closed(self) -> None:
         if self.pool:  # None when the crawl failed before it opened
             self.pool.shutdown()
 
     async def run(self, function, *args, **kwargs):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, partial(function, *args, **kwargs))
+        """function(*args, **kwargs) in a worker, within the budgets; OverBudget past one."""
+        async with self.slots:
+            for attempt in (1, 2):
+                pool = self.pool
+                future = asyncio.wrap_future(pool.submit(worker.bounded, self.cpu_seconds, function, *args, **kwargs))
+                try:
+                    return await asyncio.wait_for(future, self.seconds)
+                except asyncio.TimeoutError:
+                    self._replace(pool)
+                    raise worker.OverBudget(f"over its budget of {self.seconds:.0f} s "
+                                            "(GOVREPORTS_DOCUMENT_SECONDS)") from None
+                except BrokenProcessPool:
+                    # Killed by the kernel (memory), or by _replace for another document: that
+                    # one is tried again on the new pool, the one that broke it is over budget.
+                    self._replace(pool)
+                    if attempt == 2:
+                        raise worker.OverBudget("its worker was killed (over its memory or CPU budget)") from None
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        """Kill `pool`'s workers and start a new pool, unless another document already did."""
+        if pool is not self.pool:
+            return
+        self.stats.inc_value("govreports/workers_replaced")
+        # ProcessPoolExecutor cannot stop a running task: its processes are killed by PID.
+        for process in list((pool._processes or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._start()
 
 
 # Row column -> the stat it is read from.

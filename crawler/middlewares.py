@@ -5,6 +5,7 @@ import ipaddress
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -22,6 +23,7 @@ from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
 import store
+from crawler import settings as defaults
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,63 @@ class Refused(IgnoreRequest):
 
 class RedirectFailed(IgnoreRequest):
     """A redirect that leads nowhere: back to a URL of its own chain, or on past REDIRECT_MAX_TIMES."""
+
+
+class OverBudget(IgnoreRequest):
+    """A request not sent because its site has had its budget of requests, bytes or time this run."""
+
+
+class SiteBudget:
+    """Per site and run: at most GOVREPORTS_MAX_REQUESTS_PER_SITE requests, GOVREPORTS_MAX_BYTES_PER_SITE
+    bytes of bodies and GOVREPORTS_MAX_SITE_SECONDS from the site's first request. Past any of
+    them the site's further requests fail (OverBudget, a failure of the site: it is retried
+    next run) and one line says which budget was hit: a portal that never ends cannot hold a
+    crawl forever. Requests of no site (robots.txt) are not counted."""
+
+    def __init__(self, settings, stats):
+        self.max_requests = settings.getint("GOVREPORTS_MAX_REQUESTS_PER_SITE", defaults.GOVREPORTS_MAX_REQUESTS_PER_SITE)
+        self.max_bytes = settings.getint("GOVREPORTS_MAX_BYTES_PER_SITE", defaults.GOVREPORTS_MAX_BYTES_PER_SITE)
+        self.max_seconds = settings.getfloat("GOVREPORTS_MAX_SITE_SECONDS", defaults.GOVREPORTS_MAX_SITE_SECONDS)
+        self.stats = stats
+        self.requests: dict[str, int] = {}
+        self.bytes: dict[str, int] = {}
+        self.started: dict[str, float] = {}
+        self.over: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings, crawler.stats)
+
+    def process_request(self, request: Request, spider=None):
+        site = request.cb_kwargs.get("site")
+        if site is None:
+            return None
+        key = site.key
+        started = self.started.setdefault(key, time.monotonic())
+        budget = self._exceeded(key, time.monotonic() - started)
+        if budget:
+            if key not in self.over:
+                self.over.add(key)
+                self.stats.inc_value("govreports/over_budget")
+                logger.error("%s: over its budget of %s this run; its further requests are not sent", key, budget)
+            raise OverBudget(f"{key} is over its budget of {budget} this run")
+        self.requests[key] = self.requests.get(key, 0) + 1
+        return None
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        site = request.cb_kwargs.get("site")
+        if site is not None:
+            self.bytes[site.key] = self.bytes.get(site.key, 0) + len(response.body)
+        return response
+
+    def _exceeded(self, key: str, seconds: float) -> str | None:
+        if self.requests.get(key, 0) >= self.max_requests:
+            return f"{self.max_requests} requests (GOVREPORTS_MAX_REQUESTS_PER_SITE)"
+        if self.bytes.get(key, 0) >= self.max_bytes:
+            return f"{self.max_bytes // 2**20} MB (GOVREPORTS_MAX_BYTES_PER_SITE)"
+        if seconds > self.max_seconds:
+            return f"{self.max_seconds:.0f} s (GOVREPORTS_MAX_SITE_SECONDS)"
+        return None
 
 
 def non_public(address: str) -> bool:

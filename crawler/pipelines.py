@@ -35,8 +35,10 @@ from functools import partial
 from crawler import storage
 from crawler.extensions import Workers
 from crawler.items import BlockedPage, NotModified, ReportPage
+from crawler.worker import OverBudget
 from crawler.writer import Writer
 from parsers.decode import charset_from_content_type, decode
+from parsers.filetype import sniff
 from parsers.record import extract, parse_document, parse_extracted, parse_with_attachments
 from store.fetched import attachment_rows, save_blocked, save_parsed, store_fetched, store_not_modified
 
@@ -89,6 +91,13 @@ class _Computing(_Stage):
             return function(*args, **kwargs)
         return await self.workers.run(function, *args, **kwargs)
 
+    def over_budget(self, url: str, error: OverBudget) -> str:
+        """The problem of a document not read for being over a budget of the workers: stored
+        with the report, so the document is not fetched and parsed again every run."""
+        self.crawler.stats.inc_value("govreports/over_budget")
+        logger.warning("%s: not read, %s", url, error)
+        return f"the document {url} was not read: {error}"
+
 
 class _Storing(_Stage):
     """A stage that writes to the corpus database (setting GOVREPORTS_DB), through the crawl's
@@ -135,22 +144,36 @@ class DecodePipeline(_Stage):
 
 class ConvertPipeline(_Computing):
     async def process(self, page: ReportPage) -> None:
-        page.extracted = await self.compute(extract, page.decoded.text)
+        try:
+            page.extracted = await self.compute(extract, page.decoded.text)
+        except OverBudget as error:
+            page.extracted = extract("")
+            page.problems.append(self.over_budget(page.url, error))
 
 
 class ParsePipeline(_Computing):
     async def process(self, page: ReportPage) -> None:
-        page.parsed = await self.compute(
-            parse_extracted, page.extracted, source=page.url, encoding=page.decoded.encoding,
-            problems=page.decoded.problems,
-        )
+        try:
+            page.parsed = await self.compute(
+                parse_extracted, page.extracted, source=page.url, encoding=page.decoded.encoding,
+                problems=page.decoded.problems,
+            )
+        except OverBudget as error:
+            page.parsed = parse_extracted(extract(""), source=page.url, encoding=page.decoded.encoding,
+                                          problems=[*page.decoded.problems, self.over_budget(page.url, error)])
         if page.attachments:
-            files = [await self.compute(parse_document, attachment.body, attachment.url,
-                                        http_charset=charset_from_content_type(content_type_of(attachment.headers)))
-                     for attachment in page.attachments]
+            files = [await self._parse_file(attachment) for attachment in page.attachments]
             page.parsed = parse_with_attachments(page.parsed, files)
         if page.problems:
             page.parsed.record["problems"] = list(dict.fromkeys([*page.parsed.record["problems"], *page.problems]))
+
+    async def _parse_file(self, attachment):
+        try:
+            return await self.compute(parse_document, attachment.body, attachment.url,
+                                      http_charset=charset_from_content_type(content_type_of(attachment.headers)))
+        except OverBudget as error:
+            return parse_extracted(extract(""), source=attachment.url, encoding=sniff(attachment.body),
+                                   problems=[self.over_budget(attachment.url, error)])
 
 
 class StorePipeline(_Storing):

@@ -11,10 +11,11 @@ import signal
 import subprocess
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import crawler
-from crawler import lock
+from crawler import lock, orphans
 
 # For the local replica: no delay to be polite about, but AutoThrottle stays on, so its
 # logic runs as it would against a real portal.
@@ -81,8 +82,10 @@ def run_crawl(*, capture: bool = False, lock_fd: int | None = None, **arguments)
     the run as 'shutdown'."""
     argv, env = crawl_command(lock_fd=lock_fd, **arguments)
     pipe = subprocess.PIPE if capture else None
+    # The crawl dies with this process, even by kill -9: it must not hold the lock on its own.
     with subprocess.Popen(argv, env=env, stdout=pipe, stderr=pipe, text=True,
-                          pass_fds=() if lock_fd is None else (lock_fd,)) as child:
+                          pass_fds=() if lock_fd is None else (lock_fd,),
+                          preexec_fn=partial(orphans.die_with_parent, os.getpid())) as child:
         forward = threading.current_thread() is threading.main_thread()  # where signals can be handled
         if forward:
             previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))

@@ -15,6 +15,14 @@ GOVREPORTS_SITES = None  # None: crawler/sites.toml
 GOVREPORTS_COLUMNS = {}
 # Worker processes for the CPU-bound item pipelines (Convert, Parse); 0: in the crawl's process.
 GOVREPORTS_WORKERS = 1
+# Budgets per document, in the workers (crawler.worker, crawler.extensions.Workers): a hostile
+# file (a PDF page of 400,000 text operators took 226 s and 7 GB) is stored with a problem,
+# not retried every run, and the crawl goes on. A real report parses in well under a second,
+# a long PDF in a few seconds; the wall-clock budget leaves room for a loaded machine.
+GOVREPORTS_DOCUMENT_SECONDS = 120.0  # past it the worker is killed and replaced
+GOVREPORTS_DOCUMENT_CPU_SECONDS = 90.0  # RLIMIT_CPU, counted per document
+# Address space of a worker (RLIMIT_AS): about 200 MB are the interpreter and its libraries.
+GOVREPORTS_WORKER_MEMORY = 1536 * 2**20
 # Incremental re-crawls (crawler.middlewares.Revalidate): a stored report page confirmed
 # (fetched, 304, or the same bytes again) less than this many days ago is not requested at
 # all; an older one is revalidated with If-None-Match / If-Modified-Since. Listing pages are
@@ -58,6 +66,16 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds after the first failure, doubled after each next one
 RETRY_BACKOFF_MAX = 300.0  # nor do we wait longer for a Retry-After: we give up instead
 
+# Budgets per site and run (crawler.spiders.base.listing_request, crawler.middlewares.SiteBudget):
+# a hostile or broken portal states 30,000,000 pages, chains next-page links without end or
+# drips forever; past a budget the site's rest is left (a failure of the site, logged: it is
+# tried again next run) and the crawl goes on with the other sites. Well above real columns:
+# the largest list a few thousand reports on at most a few hundred pages.
+GOVREPORTS_MAX_LISTING_PAGES = 1000
+GOVREPORTS_MAX_REQUESTS_PER_SITE = 20_000  # listings, reports and attachments together
+GOVREPORTS_MAX_BYTES_PER_SITE = 4 * 2**30  # bodies as downloaded; a report with its PDF is a few MB
+GOVREPORTS_MAX_SITE_SECONDS = 12 * 3600.0  # 20,000 requests at AutoThrottle's pace fit in it
+
 # Report pages are a few hundred KB; anything near these sizes is not a report page.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -80,6 +98,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Stricter than Scrapy's offsite filter: retries and robots.txt requests are checked too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.SiteHostsOnly": 50,
+    # Per site budgets of requests, bytes and time: before everything that might send.
+    "crawler.middlewares.SiteBudget": 60,
     # Loops and endless chains given up as failures of the page, not bounced through.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopSafeRedirect": 600,

@@ -19,15 +19,23 @@ _NUMBER = re.compile(
 BLANK_MARKS = frozenset(["", "/", "-", "--", "—", "——", "－", "无", "不适用", "空", "\\", "×", "/ ", "N/A", "n/a"])
 _MARKDOWN_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _SPACES = re.compile(r"\s+")
-DIGIT_RUN = re.compile(r"^\d[\d,]*\d$")  # "1,199689": figures glued by a text dump, split later
+# A digit run longer than this is text, never int() (Python refuses int() of more than 4,300
+# digits, and no count has them). Shorter runs past a figure's dozen digits are kept: a text
+# dump glues a row's figures into one run ("1,199689"), which tables.py splits when the
+# table's sums allow exactly one reading; a row holds at most a few dozen figures.
+MAX_DIGITS = 200
+DIGIT_RUN = re.compile(r"^\d[\d,]{0,%d}\d$" % (MAX_DIGITS - 2))  # "1,199689": glued figures, split later
 
 
 def parse_number(cell: str):
-    """'1,234' -> 1234, '335次' -> 335, '+3' -> 3, '--253' -> -253, '12.50' -> 12.5; else None."""
+    """'1,234' -> 1234, '335次' -> 335, '+3' -> 3, '--253' -> -253, '12.50' -> 12.5; else None
+    (also for a digit run longer than MAX_DIGITS: text, not a figure)."""
     match = _NUMBER.match(cell.strip())
     if not match:
         return None
     digits = match["digits"].replace(",", "").replace("，", "")
+    if len(digits) > MAX_DIGITS or len(match["fraction"] or "") > MAX_DIGITS:
+        return None
     negative = "-" in match["sign"] or "−" in match["sign"]
     if match["fraction"]:
         value = float(digits + match["fraction"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from dataclasses import dataclass
 
 import pdfplumber
@@ -26,7 +27,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from .filetype import IMAGE_ONLY, DocumentText
 
-__all__ = ["extract_pdf", "MAX_PAGES"]
+__all__ = ["extract_pdf", "budget_problem", "MAX_PAGES", "MAX_INFLATED_BYTES", "MAX_TEXT_OPERATORS"]
 
 MAX_PAGES = 100  # reports run to 10-30 pages; a bound on the time a strange file can take
 CID_SHARE = 0.05  # above this share of unmapped glyphs the text is not worth reading
@@ -38,6 +39,19 @@ _PAGE_NUMBER_MARKS = re.compile(r"[\s\d—–\-第页共/.·|()（）]*|\s*(?:pa
 # (a ToUnicode entry of U+0000 for a glyph the font lacked, as for 𠮷 in a BMP-only font).
 _UNMAPPED = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile(r"\d+")
+# pdfminer inflates every stream whole and keeps it: a 1 MB file whose stream inflates to
+# 1 GiB took 2.5 GB. All Flate streams but images together may inflate to this much; a
+# scanned report's page images are JPEG (not inflated), its text streams a few MB at most.
+MAX_INFLATED_BYTES = 128 * 2**20
+# Text-showing operators (Tj, TJ) in one stream, i.e. at most one page: pdfminer's layout
+# takes about half a millisecond and kilobytes per operator (400,000 on one page: 226 s,
+# 7 GB). A dense report page shows a few thousand, one operator per glyph at worst.
+MAX_TEXT_OPERATORS = 50_000
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_IMAGE = b"/Image"
+_DICTIONARY_CHARS = 512  # an image's stream dictionary, just before its `stream` keyword
+_INFLATE_INPUT = 16 * 2**10  # compressed bytes fed at a time
+_PIECE = 2**20  # inflated bytes taken at a time
 _BLANKS = frozenset(" \t\n\r\u3000\xa0")
 _REPEATED_HEADER_ROWS = 5
 _TITLE_LINES = 3  # a title wraps over at most this many lines
@@ -63,6 +77,9 @@ class _Page:
 def extract_pdf(data: bytes) -> DocumentText:
     """The report's lines, or no text and the reason; never raises."""
     problems: list[str] = []
+    over = budget_problem(data)
+    if over:
+        return DocumentText("", [over])
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = pdf.pages
@@ -87,6 +104,53 @@ def extract_pdf(data: bytes) -> DocumentText:
         problems.append(f"{unmapped} characters without a Unicode mapping in the PDF's fonts were replaced by �")
         text = _UNMAPPED.sub("\ufffd", text)
     return DocumentText(text, problems)
+
+
+def budget_problem(data: bytes, *, max_inflated: int = MAX_INFLATED_BYTES,
+                   max_operators: int = MAX_TEXT_OPERATORS) -> str | None:
+    """Why the PDF must not be given to pdfminer, or None: its streams are inflated here
+    first, a bounded piece at a time and nothing kept, to measure them. Images are not
+    inflated by the text extraction, so not here either."""
+    view = memoryview(data)
+    inflated = 0
+    for match in _STREAM.finditer(data):
+        if _IMAGE in data[max(0, match.start() - _DICTIONARY_CHARS):match.start()]:
+            continue
+        operators = 0
+        for piece in _inflated(data, view, match.end()):
+            inflated += len(piece)
+            if inflated > max_inflated:
+                return (f"the PDF's streams inflate to over {max_inflated / 2**20:.0f} MB (a compression "
+                        "bomb?): not read")
+            if b"T" in piece:  # a single byte is looked for fast; two-byte counts are slow on a bomb
+                operators += piece.count(b"Tj") + piece.count(b"TJ")
+            if operators > max_operators:
+                return (f"a page of the PDF has over {max_operators} text operators, more than any report "
+                        "page: not read")
+    return None
+
+
+def _inflated(data: bytes, view: memoryview, start: int):
+    """The pieces (at most _PIECE bytes each) a Flate stream starting at `start` inflates to;
+    a stream that is no Flate (raw content, JPEG) as it is, up to `endstream`."""
+    inflater = zlib.decompressobj()
+    position, pending = start, b""
+    try:
+        while not inflater.eof:
+            if not pending:
+                if position >= len(view):
+                    return
+                pending = view[position:position + _INFLATE_INPUT]
+                position += _INFLATE_INPUT
+            piece = inflater.decompress(pending, _PIECE)
+            pending = inflater.unconsumed_tail
+            if piece:
+                yield piece
+    except zlib.error:
+        if position == start + _INFLATE_INPUT and not inflater.eof:
+            end = data.find(b"endstream", start)
+            yield data[start:end if end >= 0 else len(data)]
+        # else damaged: pdfminer judges it
 
 
 def _opening_problem(error: PdfminerException) -> str:

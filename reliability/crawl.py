@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -56,6 +56,7 @@ from urllib.parse import unquote, urlsplit
 import store
 from corpus.reparse import parse_stored
 from corpus.truth import grade
+from crawler import orphans
 from crawler.runner import LOCAL, crawl_command, replica_columns, run_crawl, run_row
 from govreports.exit_codes import STORAGE as EXIT_STORAGE
 from reliability.storage_faults import remount, tmpfs
@@ -329,6 +330,7 @@ class KillScenario:
     reference_seconds: float = 0.0
     reports: int = 0  # in the final corpus
     stored: list[int] = field(default_factory=list)  # reports in the database after each kill
+    orphans: int = 0  # processes of a killed crawl still alive ORPHAN_GRACE seconds after the kill
 
     @property
     def mid_crawl(self) -> int:
@@ -337,7 +339,7 @@ class KillScenario:
 
     def counts(self) -> dict:
         return {"kills": self.kills, "kills_survived": self.survived, "records_lost": len(self.lost),
-                "duplicates": self.duplicates, "failures": self.failures}
+                "duplicates": self.duplicates, "orphans": self.orphans, "failures": self.failures}
 
 
 class Checker:
@@ -391,6 +393,64 @@ class Checker:
         return [f"{len(gone)} reports stored before are gone: {sorted(gone)[:3]}"] if gone else []
 
 
+ORPHAN_GRACE = 5.0  # seconds a killed crawl's processes get to die (PR_SET_PDEATHSIG acts at once)
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, state)} of every process."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def descendants(pid: int) -> set[int]:
+    table = _process_table()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, (parent, _) in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _started_by(pid: int) -> set[int]:
+    """Processes told to check that `pid` is their parent (crawler.orphans): a forkserver the
+    crawl was starting when it was killed is in no snapshot of its children."""
+    found = set()
+    needle = f"{orphans.PARENT_ENV}={pid}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def surviving(pid: int, snapshot: set[int]) -> set[int]:
+    """The processes of a killed crawl `pid` (its children before the kill, and any it was
+    starting) still alive after ORPHAN_GRACE seconds; they are killed then, by PID."""
+    deadline = time.monotonic() + ORPHAN_GRACE
+    while True:
+        candidates = snapshot | _started_by(pid)
+        alive = {p for p, (_, state) in _process_table().items() if p in candidates and state not in "ZX"}
+        alive |= {d for p in alive for d in descendants(p)}
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for orphan in alive:
+        with suppress(ProcessLookupError):
+            os.kill(orphan, signal.SIGKILL)
+    return alive
+
+
 def corpus_state(db_path: Path) -> dict[str, dict]:
     """Current reports by report key, each as its cells {(table, row, column): value}."""
     state: dict[str, dict] = {}
@@ -430,17 +490,23 @@ def kill_scenario(kills: int = 10, *, reports: int = REPORTS, seed: int = SEED, 
             argv, env = crawl_command(db=db_path, columns=columns, settings=LOCAL,
                                       log_file=work / f"killed-{attempt}.log")
             child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # Anywhere from the crawl's start-up to its last writes (the first crawls run longest); the
-            # first kill lands before the database or its schema exists, a state the next run must take.
+            # Anywhere from the crawl's start-up (before its database or schema exists, while its
+            # forkserver starts) to its last writes; the first kill lands in the start-up for sure.
             delay = 0.1 if result.kills == 0 else rng.uniform(0.5, max(1.0, result.reference_seconds))
             try:
                 child.wait(timeout=delay)
                 result.finished_early += 1  # ended before the kill: the next restart gets one
                 continue
             except subprocess.TimeoutExpired:
+                snapshot = descendants(child.pid)
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait()
             result.kills += 1
+            left = surviving(child.pid, snapshot)
+            if left:
+                result.orphans += len(left)
+                result.failures.append(f"after kill {result.kills}: {len(left)} processes of the killed crawl "
+                                       f"outlived it by {ORPHAN_GRACE:.0f} s")
             problems = checker.check()
             result.stored.append(len(checker.seen))
             if problems:
@@ -486,6 +552,8 @@ class StorageRun:
     stderr: str
     problems: list[str]  # integrity, half-written reports, duplicates, reports lost
     recovered: bool  # the crawl after the fault was lifted completed the corpus
+    lost: int = 0  # reports the portal served that the database lacks in the end (counted in it)
+    duplicates: int = 0  # in the database in the end
 
     @property
     def failures(self) -> list[str]:
@@ -528,6 +596,12 @@ def judge_storage(db_path: Path, before: set[str]) -> list[str]:
     return problems
 
 
+def final_counts(db: Path, served: set[str]) -> tuple[int, int]:
+    """(reports lost, duplicates), counted in the database against what the portal served."""
+    with closing(sqlite3.connect(db)) as connection:
+        return len(served - current_sources(connection)), duplicates(connection)
+
+
 def storage_scenario(*, reports: int = REPORTS, work: str | Path | None = None) -> list[StorageRun] | None:
     """A crawl whose database's disk fills up (a 1 MB tmpfs, grown afterwards), and one whose
     database's filesystem is read-only (remounted read-write afterwards). None where no tmpfs
@@ -551,7 +625,8 @@ def storage_scenario(*, reports: int = REPORTS, work: str | Path | None = None) 
             problems += judge_storage(db, before)
             with closing(sqlite3.connect(db)) as connection:
                 recovered = again.returncode == 0 and current_sources(connection) == served
-            runs.append(StorageRun("disk full", result.returncode, result.stderr, problems, recovered))
+            runs.append(StorageRun("disk full", result.returncode, result.stderr, problems, recovered,
+                                   *final_counts(db, served)))
         with tmpfs(work / "ro", "64m") as folder:
             db = folder / "reports.db"
             first = crawl_cli(db, columns, work / "logs-ro")
@@ -566,7 +641,7 @@ def storage_scenario(*, reports: int = REPORTS, work: str | Path | None = None) 
             problems += judge_storage(db, before)
             again = crawl_cli(db, columns, work / "logs-ro")
             runs.append(StorageRun("read-only database", result.returncode, result.stderr, problems,
-                                   again.returncode == 0))
+                                   again.returncode == 0, *final_counts(db, served)))
     return runs
 
 
@@ -577,8 +652,8 @@ def run_storage(*, reports: int = REPORTS, work: str | Path | None = None) -> di
         return {"faults_not_injectable_here": 2, "failures": []}
     failures = [failure for run in runs for failure in run.failures]
     return {"faults_injected": len(runs), "faults_survived": sum(not run.failures for run in runs),
-            "records_lost": sum(1 for failure in failures if "are gone" in failure),
-            "duplicates": sum(1 for failure in failures if "duplicate" in failure), "failures": failures}
+            "records_lost": sum(run.lost for run in runs), "duplicates": sum(run.duplicates for run in runs),
+            "failures": failures}
 
 
 # ---- for the reliability table (reliability) -----------------------------------

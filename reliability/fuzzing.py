@@ -9,6 +9,7 @@ to one property with a number of examples and returns how many cases it ran.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,8 @@ SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="u
 SEEDS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "replica" / "seeds").glob("*.txt"))]
 TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation": "表四"}
 CASES_RUN: Counter = Counter()  # examples checked, per property
+# Mutated PDFs make pdfminer warn about each damaged object: thousands of lines that say nothing.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def clean_truths(seed: int, count: int) -> list[dict]:
@@ -56,6 +59,35 @@ def renderings(truths: list[dict]) -> list[tuple[dict, str, str]]:
 
 RENDERINGS = renderings(TRUTHS[:8])
 REAL_DOCUMENTS = SEEDS + [document for _, _, document in RENDERINGS[::3]]
+
+
+def real_files() -> list[bytes]:
+    """Report files as agencies attach them: real PDFs (tests/fixtures/realistic), and DOCX and
+    XLSX files of generated reports written by python-docx and openpyxl."""
+    from replica.attachments import render_docx, render_xlsx
+
+    pdfs = [path.read_bytes() for path in sorted((ROOT / "tests" / "fixtures" / "realistic").glob("*.pdf"))]
+    return pdfs + [render(TRUTHS[index], seed=index) for index in range(2) for render in (render_docx, render_xlsx)]
+
+
+@st.composite
+def mutated_file(draw) -> bytes:
+    """A real PDF, DOCX or XLSX file with bytes overwritten, inserted or cut off: damage a
+    download or a broken CMS could do, far past what a generator of random bytes reaches."""
+    data = bytearray(draw(st.sampled_from(FILES)))
+    for _ in range(draw(st.integers(0, 8))):
+        position = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.sampled_from(("overwrite", "insert", "delete")))
+        chunk = draw(st.binary(min_size=1, max_size=16))
+        if kind == "overwrite":
+            data[position:position + len(chunk)] = chunk
+        elif kind == "insert":
+            data[position:position] = chunk
+        else:
+            del data[position:position + len(chunk)]
+    if draw(st.booleans()):
+        data = data[:draw(st.integers(0, len(data)))]  # a download cut short
+    return bytes(data)
 
 
 def valid(record: dict) -> None:
@@ -85,6 +117,7 @@ def edited(draw, documents: list[str]) -> str:
 TEXTS = st.text(max_size=3000) | edited(REAL_DOCUMENTS)
 # What the tables stage reads: the documents' text after the html and convert stages.
 TABLE_TEXTS = st.text(max_size=3000) | edited([extract(document).text for document in REAL_DOCUMENTS])
+FILES = real_files()
 ENCODINGS = st.sampled_from(["utf-8", "gb18030", "big5", "utf-16"])
 
 
@@ -219,6 +252,7 @@ PROPERTIES = {
     "parse: random bytes": (st.binary(max_size=4000), parse_any_bytes),
     "parse: random and edited documents, any encoding": (encoded(), parse_any_bytes),
     "parse: one figure of 表三/表四 changed by k": (one_changed_figure(), parse_changed_figure),
+    "parse: mutated PDF, DOCX and XLSX files": (mutated_file(), parse_any_bytes),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -23,14 +24,18 @@ from functools import partial
 from pathlib import Path
 
 from reliability import crawl as reliability_crawl
-from reliability import fuzzing, hostile_inputs, storage_faults
+from reliability import fuzzing, hostile_inputs, portals, storage_faults
 
 RELIABILITY_JSON = Path("output/reliability.json")
 FUZZ_EXAMPLES = 2000
 METRICS = ("faults injected", "faults survived", "faults not injectable here", "kills", "kills survived",
            "hostile inputs tried", "hostile inputs contained", "regexes probed", "regexes linear",
-           "fuzz cases run", "fuzz counterexamples", "records lost", "duplicates")
-MUST_BE_ZERO = ("fuzz counterexamples", "records lost", "duplicates")
+           "fuzz cases run", "fuzz counterexamples", "records lost", "duplicates", "orphans")
+MUST_BE_ZERO = ("fuzz counterexamples", "records lost", "duplicates", "orphans")
+# A row that tried nothing proves nothing: each of these must be above 0 whenever a scenario
+# that counts it ran (0 / 0 is a failure, not a pass).
+MUST_TRY = ("faults injected", "kills", "hostile inputs tried", "regexes probed", "fuzz cases run")
+PEAK_RSS_MB = 1024  # no scenario may take more (its own process's peak, or its children's)
 MUST_MATCH = (("faults injected", "faults survived"), ("kills", "kills survived"),
               ("hostile inputs tried", "hostile inputs contained"), ("regexes probed", "regexes linear"))
 ROWS = (  # the printed table: a label and the metrics it shows, joined by " / "
@@ -43,6 +48,7 @@ ROWS = (  # the printed table: a label and the metrics it shows, joined by " / "
     ("fuzz counterexamples (must be 0)", ("fuzz counterexamples",)),
     ("records lost (must be 0)", ("records lost",)),
     ("duplicates (must be 0)", ("duplicates",)),
+    ("orphans after kills (must be 0)", ("orphans",)),
 )
 
 
@@ -52,8 +58,10 @@ def run_hostile() -> dict:
     return {"hostile inputs tried": len(outcomes),
             "hostile inputs contained": sum(outcome.contained for outcome in outcomes),
             "failures": [f"{outcome.name}: {outcome.failure}" for outcome in outcomes if not outcome.contained],
+            "peak rss mb": max(outcome.peak for outcome in outcomes),  # each case resets the peak
             "measured": [{"case": outcome.name, "seconds": round(outcome.seconds, 2),
-                          "megabytes": round(outcome.megabytes, 1)} for outcome in outcomes]}
+                          "bound_seconds": round(outcome.bound, 2), "megabytes": round(outcome.megabytes, 1)}
+                         for outcome in outcomes]}
 
 
 def run_regexes() -> dict:
@@ -100,6 +108,8 @@ SCENARIOS = {
     "regular expressions": run_regexes,
     "fuzzing": run_fuzz,
     "storage faults": run_storage_faults,
+    "hostile portals": portals.run_portals,  # columns that never end, crawled
+    "crawl CLI kills": portals.run_cli_kills,  # kill -9 of `govreports crawl`: its Scrapy child goes too
     **reliability_crawl.REGISTRY,  # faults injected by the replica, kill -9 of crawls, a full or read-only disk
 }
 
@@ -109,14 +119,33 @@ def run_all(scenarios: dict) -> dict:
     results = {}
     for name, scenario in scenarios.items():
         started = time.perf_counter()
+        children_before = _children_peak_mb()
+        hostile_inputs.reset_peak()
         try:
             counts = scenario()
         except Exception as error:  # noqa: BLE001 — a broken scenario is reported, not fatal
             counts = {"failures": [f"the scenario raised {type(error).__name__}: {error}"]}
         counts["seconds"] = round(time.perf_counter() - started, 1)
+        counts["peak rss mb"] = round(max(_scenario_peak_mb(children_before), counts.get("peak rss mb", 0)), 1)
+        if counts["peak rss mb"] > PEAK_RSS_MB:
+            counts.setdefault("failures", []).append(
+                f"peak resident set {counts['peak rss mb']:.0f} MB, over {PEAK_RSS_MB} MB")
         results[name] = counts
-        print(f"{name}: done in {counts['seconds']} s", file=sys.stderr, flush=True)
+        print(f"{name}: done in {counts['seconds']} s, peak RSS {counts['peak rss mb']} MB", file=sys.stderr,
+              flush=True)
     return results
+
+
+def _children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _scenario_peak_mb(children_before: float) -> float:
+    """The scenario's peak resident set: this process's since it started (VmHWM, reset before
+    it), or its largest child process's, when that is larger than any child before it (Linux
+    keeps only the largest child's peak over the whole run)."""
+    children = _children_peak_mb()
+    return max(hostile_inputs.peak_megabytes(), children if children > children_before else 0.0)
 
 
 def totals(results: dict) -> dict:
@@ -129,6 +158,8 @@ def problems(results: dict, summed: dict) -> list[str]:
     found += [f"{metric} is {summed[metric]}, not 0" for metric in MUST_BE_ZERO if summed[metric]]
     found += [f"{tried} / {done}: {summed[tried]} / {summed[done]}" for tried, done in MUST_MATCH
               if summed[done] != summed[tried]]
+    counted = {metric for counts in results.values() for metric in counts}
+    found += [f"{metric} is 0: the row tried nothing" for metric in MUST_TRY if metric in counted and not summed[metric]]
     return list(dict.fromkeys(found))
 
 
@@ -136,7 +167,9 @@ def table(results: dict, summed: dict) -> str:
     lines = [f"{'reliability':36s} {'count':>12s}"]
     lines += [f"{label:36s} {' / '.join(str(summed[metric]) for metric in metrics):>12s}" for label, metrics in ROWS]
     lines.append("")
-    lines += [f"{name:36s} {counts['seconds']:>10.1f} s" for name, counts in results.items()]
+    lines.append(f"{'scenario':36s} {'seconds':>12s} {'peak RSS MB':>12s}")
+    lines += [f"{name:36s} {counts['seconds']:>12.1f} {counts.get('peak rss mb', 0):>12.0f}"
+              for name, counts in results.items()]
     return "\n".join(lines)
 
 

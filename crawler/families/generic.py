@@ -45,7 +45,11 @@ class GenericSpider(ReportSpider):
         """A listing page: its report links, and the next listing page."""
         for kind, url, title in links(page_text(response), response.url):
             if kind == "next":
-                yield scrapy.Request(url, callback=self.parse_generic, errback=self.request_failed, cb_kwargs={"site": site})
+                # An endless chain (page=1, 2, 3 …) ends at the site's budget of listing pages;
+                # a cyclic one at Scrapy's filter of seen requests.
+                request = self.listing_request(url, site, self.parse_generic)
+                if request:
+                    yield request
             else:
                 request = self.report_request(url, title, site)
                 if request:

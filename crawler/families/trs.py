@@ -9,6 +9,7 @@ are `<li>` or `<tr>` holding relative links `./YYYYMM/tYYYYMMDD_ID.html`.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from urllib.parse import urljoin
@@ -22,7 +23,10 @@ from crawler.registry import Site
 from crawler.spiders.base import ReportSpider, link_title, page_text, unless_blocked
 
 MARKER = re.compile(rb"createPageHTML\s*\(")
-CALL = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+# The call's opening; its arguments run to the first ')' after it (str.find: a pattern
+# `\(([^)]*)\)` is tried from every opening and scans to the end each time, quadratic in a
+# page of openings without a ')').
+CALL = re.compile(r"createPageHTML\s*\(")
 
 
 def _value(arg: str, script: str) -> str | None:
@@ -30,26 +34,37 @@ def _value(arg: str, script: str) -> str | None:
     arg = arg.strip()
     if arg[:1] in ("'", '"') or arg.isdigit():
         return arg.strip("'\"")
-    assigned = re.search(rf"\b{re.escape(arg)}\s*=\s*['\"]?(\w+)", script)
+    assigned = assignment(arg).search(script)
     return assigned.group(1) if assigned else None
 
 
-def page_urls(html: str, page_url: str, second_page: int = 1) -> list[str]:
-    """The column's other list pages, as named by the page's `createPageHTML` call.
+@functools.lru_cache(maxsize=64)
+def assignment(name: str) -> re.Pattern:
+    """`name = value` in a script (probed by reliability.hostile_inputs like every regex here)."""
+    return re.compile(rf"\b{re.escape(name)}\s*=\s*['\"]?(\w+)")
+
+
+def page_urls(html: str, page_url: str, second_page: int = 1) -> Iterator[str]:
+    """The column's other list pages, as named by the page's `createPageHTML` call, one at a
+    time: the count is the page's word (30,000,000 from a broken one), so the caller decides
+    how many it takes, and no list of them is ever built.
 
     `second_page` is the suffix of the page after the first (1: `index_1`, 2: `index_2`).
     """
     call = CALL.search(html)
-    if not call:
-        return []
-    args = [_value(arg, html) for arg in call.group(1).split(",")]
+    end = html.find(")", call.end()) if call else -1
+    if end < 0:
+        return
+    args = [_value(arg, html) for arg in html[call.end():end].split(",")]
     if len(args) >= 5 and args[0] and not args[0].isdigit():
         args = args[1:]  # the 'page_div' variant names the element to write into first
-    if len(args) < 4 or not all(args[:4]) or not (args[0].isdigit() and args[1].isdigit()):
-        return []
+    if len(args) < 4 or not all(args[:4]) or not (args[0].isdigit() and args[1].isdigit()) \
+            or len(args[0]) > 9 or len(args[1]) > 9:  # more pages than any site has: no int() of 10^4300
+        return
     count, current, prefix, ext = int(args[0]), int(args[1]), args[2], args[3]
-    pages = [f"{prefix}.{ext}"] + [f"{prefix}_{k + second_page - 1}.{ext}" for k in range(1, count)]
-    return [urljoin(page_url, page) for k, page in enumerate(pages) if k != current]
+    for k in range(count):
+        if k != current:
+            yield urljoin(page_url, f"{prefix}.{ext}" if k == 0 else f"{prefix}_{k + second_page - 1}.{ext}")
 
 
 class TRSSpider(ReportSpider):
@@ -59,7 +74,10 @@ class TRSSpider(ReportSpider):
         text = page_text(response)
         yield from self._trs_reports(text, response, site)
         for url in page_urls(text, response.url, site.second_page):
-            yield scrapy.Request(url, callback=self.parse_trs_page, errback=self.request_failed, cb_kwargs={"site": site})
+            request = self.listing_request(url, site, self.parse_trs_page)
+            if request is None:
+                break  # over the site's budget of listing pages
+            yield request
 
     @unless_blocked
     def parse_trs_page(self, response: Response, site: Site) -> Iterator[scrapy.Request]:

@@ -25,9 +25,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import attachments
+from crawler import settings as defaults
 from crawler.blocking import blocked_kind
 from crawler.items import Attachment, BlockedPage, NotModified, ReportPage
-from crawler.middlewares import Fresh, RedirectFailed
+from crawler.middlewares import Fresh, OverBudget, RedirectFailed
 from crawler.registry import Site
 from parsers import convert
 from parsers.decode import charset_from_content_type, decode
@@ -36,7 +37,9 @@ from parsers.record import MAX_DOCUMENT_BYTES
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # A report's title ends in 年度报告 or 年报, perhaps with bracketed notes ("…年度报告（图文版）").
 # Column items that only mention one do not: "关于做好…年度报告编制工作的通知", "…年度报告解读".
-REPORT_TITLE = re.compile(r"(年度报告|年报)\s*(?:[（(【\[][^）)】\]]*[）)】\]]\s*)*$")
+# A note is short: unbounded, `[^）)】\]]*` scans to the end of the title from each opening
+# bracket that is never closed, quadratic in a hostile link title.
+REPORT_TITLE = re.compile(r"(年度报告|年报)\s*+(?:[（(【\[][^）)】\]]{0,60}+[）)】\]]\s*+)*+$")
 TRUNCATED = ("…", "...")
 
 
@@ -119,12 +122,34 @@ class ReportSpider(scrapy.Spider):
         self.present: dict[str, set[str]] = defaultdict(set)
         # Stored report pages no longer listed that answered 404/410 (probe_request).
         self.gone: dict[str, set[str]] = defaultdict(set)
+        # Listing pages requested per site this run, against GOVREPORTS_MAX_LISTING_PAGES.
+        self.listing_pages: dict[str, int] = defaultdict(int)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
         return spider
+
+    def listing_request(self, url: str, site: Site, callback: Callable, *, cls: type = scrapy.Request,
+                        cb_kwargs: dict | None = None, **kwargs) -> scrapy.Request | None:
+        """The request for one more listing page of `site`, or None once the site has had its
+        GOVREPORTS_MAX_LISTING_PAGES this run: a pager's count comes from the page (a hostile
+        or broken one states 30,000,000 pages) and a next-page chain may never end. A site
+        over budget is failed for this run (logged once), so none of its reports is judged
+        vanished for not being listed."""
+        limit = self.settings.getint("GOVREPORTS_MAX_LISTING_PAGES", defaults.GOVREPORTS_MAX_LISTING_PAGES)
+        if self.listing_pages[site.key] >= limit:
+            if self.listing_pages[site.key] == limit:
+                self.listing_pages[site.key] += 1  # logged once
+                self.site_failed(site)
+                self.crawler.stats.inc_value("govreports/over_budget")
+                self.logger.error("%s: over its budget of %d listing pages this run; the rest not listed "
+                                  "(GOVREPORTS_MAX_LISTING_PAGES)", site.key, limit)
+            return None
+        self.listing_pages[site.key] += 1
+        return cls(url, callback=callback, errback=self.request_failed, cb_kwargs={"site": site, **(cb_kwargs or {})},
+                   **kwargs)
 
     def site_failed(self, site: Site) -> None:
         self.crawler.stats.inc_value(f"govreports/failed/{site.key}")
@@ -142,7 +167,7 @@ class ReportSpider(scrapy.Spider):
         """A request our own rules did not send (robots.txt, a host of no crawled site, a
         non-public address), as opposed to one that failed. A redirect refused is a failure
         of the page it came from: the page was not fetched, and may be next time."""
-        if not failure.check(IgnoreRequest) or failure.check(HttpError, RedirectFailed):
+        if not failure.check(IgnoreRequest) or failure.check(HttpError, RedirectFailed, OverBudget):
             return False
         return not failure.request.meta.get("redirect_urls")
 

@@ -161,7 +161,7 @@ def test_trs_page_div_variant_with_variables_and_table_rows():
 )
 def test_trs_page_urls(script, second_page, expected):
     base = "http://h/ndbg/"
-    assert page_urls(script, base + "index.html", second_page) == [base + page for page in expected]
+    assert list(page_urls(script, base + "index.html", second_page)) == [base + page for page in expected]
 
 
 # --- Hanweb JCMS ---

@@ -44,7 +44,7 @@ def test_the_final_corpus_equals_an_uninterrupted_crawls(killed):
 def test_run_kills_is_this_scenario_counted(monkeypatch, killed):
     monkeypatch.setattr(reliability_crawl, "kill_scenario", lambda kills, **_: killed)
     assert reliability_crawl.run_kills(KILLS) == {"kills": KILLS, "kills_survived": KILLS, "records_lost": 0,
-                                                  "duplicates": 0, "failures": []}
+                                                  "duplicates": 0, "orphans": 0, "failures": []}
 
 
 KILL_MID_TRANSACTION = textwrap.dedent("""
