@@ -28,7 +28,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from scrapy.selector import Selector
 
 from crawler.families.generic import NEXT_PAGE, is_report_link
-from crawler.families.hanweb import DATASTORE
+from crawler.families.hanweb import embedded_datastore
 from crawler.spiders.base import link_title, names_a_report, plain
 
 MAX_REQUESTS = 60  # pages a discovery may request (robots.txt not counted)
@@ -123,7 +123,8 @@ def page_links(html: str, page_url: str) -> list[tuple[str, str]]:
     column embeds in its `<datastore>`, and navigation data in scripts."""
     selector = Selector(text=html)
     anchors = list(selector.xpath("//a[@href]"))
-    for block in DATASTORE.findall(html):
+    block = embedded_datastore(html)
+    if block:
         anchors += Selector(text=block.replace("<![CDATA[", "").replace("]]>", "")).xpath("//a[@href]")
     found = []
     for anchor in anchors:

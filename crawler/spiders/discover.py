@@ -15,6 +15,7 @@ network guard, retries, politeness); nothing is stored: no pipelines, no databas
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from itertools import islice
 from pathlib import Path
 
 import scrapy
@@ -102,7 +103,9 @@ class DiscoverSpider(scrapy.Spider):
                 depth: int) -> Iterator[scrapy.Request]:
         """A 年报 listing: recorded, and its sub-columns read in turn (first: they are what we came for)."""
         family = family_of(response.body)
-        pages = len(trs.page_urls(html, response.url)) + 1 if family == "trs" else None
+        # Counted, never listed: a broken page may name 30,000,000 pages (bounded by the listing budget).
+        limit = self.settings.getint("GOVREPORTS_MAX_LISTING_PAGES", 1000)
+        pages = sum(1 for _ in islice(trs.page_urls(html, response.url), limit)) + 1 if family == "trs" else None
         self.found.columns.append(discover.Column(
             url=response.url, family=family, title=page.title, reports=len(page.reports), pages=pages,
             subcolumns=[link.url for link in page.subcolumns if link.url != parent], path=path, parent=parent))

@@ -34,7 +34,7 @@ def test_a_digit_run_longer_than_any_figure_is_text():
 
 
 def test_a_long_digit_run_in_prose_is_no_figure():
-    assert "applications_received" not in narrative.read_narrative(f"本年新收申请{LONG}件。")
+    assert "applications_received" not in narrative.read_narrative(f"本年新收申请{LONG}件。").figures
 
 
 def test_a_table_row_of_a_long_digit_run_parses():
