@@ -22,6 +22,7 @@ import click
 
 from crawler import lock, registry
 from crawler.runner import LOCAL, replica_columns, run_crawl
+from govreports.scan_grading import SCANNED_KINDS, SCANNED_TABLES, ScanGrade
 from govreports.truth import differences, wrong_values
 from parsers import store
 from parsers.decode import charset_from_content_type
@@ -128,6 +129,7 @@ class Grade:
     mismatched: dict[str, list[str]] = field(default_factory=dict)  # wrong numbers: parser bugs
     image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
     from_attachments: int = 0  # of the matched: figures read from a file the page links
+    scans: ScanGrade = field(default_factory=ScanGrade)  # the scanned reports, cell by cell
 
 
 IMAGE_ONLY_PROBLEM = "image-only"
@@ -160,6 +162,15 @@ def grade(db, truth_path: Path) -> Grade:
             else:
                 result.matched += 1
                 result.image_only += 1
+        elif expected.get("attachment_kind") in SCANNED_KINDS:  # OCR: wrong figures must be named
+            if wrong := result.scans.add(record, expected) + [
+                    found for found in wrong_values(record, expected) if not found.startswith(SCANNED_TABLES)]:
+                result.mismatched[expected["url"]] = wrong
+            elif found := differences(record, expected):
+                result.left_out[expected["url"]] = found
+            else:
+                result.matched += 1
+                result.from_attachments += 1
         elif wrong := wrong_values(record, expected):
             result.mismatched[expected["url"]] = wrong
         elif found := differences(record, expected):
@@ -273,7 +284,12 @@ def _summary(db, run: ReplicaCrawl) -> None:
         click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
                    f"{result.image_only} image-only (no figures expected, recorded as such)")
     if result.left_out:
-        click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
+        click.echo(f"  {len(result.left_out)} more with some figures left out or in doubt, named in their problems")
+    if result.scans.reports:
+        scans = result.scans
+        click.echo(f"  scanned reports (OCR): {scans.reports}, {scans.right} of {scans.cells} cells right "
+                   f"({scans.right_share:.1%}), {scans.left_out} left out, {scans.wrong_named} wrong and named "
+                   f"in problems, {scans.wrong_unnamed} wrong without a problem")
     for url in result.missing[:5]:
         click.echo(f"  missing     {url}")
     for url, found in list(result.mismatched.items())[:5]:

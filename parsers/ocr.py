@@ -40,7 +40,7 @@ from .cells import parse_number
 from .filetype import IMAGE_ONLY, DocumentText
 from .tables import read_tables
 
-__all__ = ["Box", "Scan", "read_images", "load_images", "extract_images", "read_pdf_pages", "check_record", "DPI",
+__all__ = ["Box", "Scan", "read_images", "scan_from_boxes", "upright", "ocr_boxes", "load_images", "extract_images", "read_pdf_pages", "check_record", "DPI",
            "LOW_CONFIDENCE", "MAX_PAGES", "MAX_SECONDS"]
 
 # Pages of a PDF are rendered at this resolution for OCR. Measured on the replica's scans
@@ -237,23 +237,31 @@ def straightened(boxes: list[Box]) -> list[Box]:
 def read_images(pages: list[Image.Image], *, max_seconds: float = MAX_SECONDS) -> Scan:
     """OCR every page and write its lines; each page read is logged (a scan takes a while)."""
     started = time.monotonic()
-    scan = Scan("")
-    all_lines: list[list[_Cell]] = []
+    read, problems = [], []
     for number, page in enumerate(pages):
         if time.monotonic() - started > max_seconds:
-            scan.problems.append(f"OCR stopped after {max_seconds:.0f} s: pages {number + 1}-{len(pages)} "
-                                 "not read")
+            problems.append(f"OCR stopped after {max_seconds:.0f} s: pages {number + 1}-{len(pages)} not read")
             break
         page, turn = upright(page)
         if turn:
-            scan.problems.append(f"OCR: page {number + 1} was turned by {turn}° and read upright")
-        boxes = straightened(ocr_boxes(page))
-        scan.page_starts.append(len(all_lines))
-        all_lines += _page_rows(boxes, page)
-        scan.pages += 1
+            problems.append(f"OCR: page {number + 1} was turned by {turn}° and read upright")
+        read.append((ocr_boxes(page), page))
         _log.info("OCR: page %d of %d read (%.1f s so far)", number + 1, len(pages), time.monotonic() - started)
+    scan = scan_from_boxes(read)
+    scan.problems[:0] = problems
     scan.seconds = time.monotonic() - started
-    _write(scan, all_lines)
+    return scan
+
+
+def scan_from_boxes(pages: list[tuple[list[Box], Image.Image]]) -> Scan:
+    """The lines of pages already read: each page's boxes and its (upright) image."""
+    scan = Scan("")
+    rows: list[list[_Cell]] = []
+    for boxes, page in pages:
+        scan.page_starts.append(len(rows))
+        rows += _page_rows(straightened(boxes), page)
+        scan.pages += 1
+    _write(scan, rows)
     return scan
 
 
@@ -449,9 +457,8 @@ def _reread(page: Image.Image, column: tuple[float, float, float], band: tuple[f
         return blank
     padded = ImageOps.expand(crop, border=int(height), fill=255)
     found = [b for b in ocr_boxes(padded) if is_numeric(b.text)]
-    if len(found) != 1:
-        # Ink but no one figure: not blank, not readable. A mark the reader keeps as a non-number.
-        return _Cell([Box("?", *box, 0.0)], figure=True, reread=True)
+    if len(found) != 1:  # ink, but no one figure: left blank, which the reader names
+        return blank
     read = found[0]
     return _Cell([Box(read.text, *box, read.confidence)], figure=True, reread=True)
 
@@ -477,8 +484,6 @@ def _write(scan: Scan, rows: list[list[_Cell]]) -> None:
 
 def _digits(text: str) -> str:
     """OCR's letters for digits read as the digits; separators as a number prints them."""
-    if text == "?":
-        return text
     return text.translate(_CONFUSED)
 
 
@@ -539,9 +544,58 @@ def check_record(record: dict, scan: Scan) -> None:
         if figure.confidence < LOW_CONFIDENCE:
             problems.append(f"{name}: OCR read {figure.text} with confidence {figure.confidence:.2f} "
                             f"(below {LOW_CONFIDENCE})")
+    problems += _fill_dropped(record, places)
+    problems += _unconfirmed_rows(record, places)
     record["problems"] = list(dict.fromkeys([*record["problems"], *scan.problems, *problems]))
     record["ocr"] = {"pages": scan.pages, "seconds": round(scan.seconds, 1), "low_confidence": LOW_CONFIDENCE,
                      "confidence": confidence}
+
+
+_PARTS = T.APPLICANT_COLUMN_KEYS[:6]
+_NOT_OUTCOMES = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+def _fill_dropped(record: dict, places: dict) -> list[str]:
+    """A 表三 figure OCR did not find, filled in when its row total and its column's (七)总计 both
+    give the same value: two independent sums agreeing is the only repair that holds."""
+    table = record["applications"]
+    outcome_rows = [row for row in T.APPLICATION_LAYOUT.get(record["template"], []) if row not in _NOT_OUTCOMES]
+    problems = []
+    for row in outcome_rows:
+        cells = table.get(row)
+        if not cells:
+            continue
+        missing = [column for column in (*_PARTS, "total") if column not in cells]
+        if len(missing) != 1 or missing[0] == "total" or "total" not in cells:
+            continue
+        column = missing[0]
+        by_row = cells["total"] - sum(cells[part] for part in _PARTS if part != column)
+        others = [table.get(other, {}).get(column) for other in outcome_rows if other != row]
+        total = table.get("total_processed", {}).get(column)
+        if total is None or None in others or total - sum(others) != by_row or by_row < 0:
+            continue
+        cells[column] = by_row
+        problems.append(f"表三 {_row_label('applications', row)} / {_column_label('applications', column)}: "
+                        f"no figure read by OCR; filled in as {by_row}, the one value with which both its row "
+                        "and its column add up")
+    return problems
+
+
+def _unconfirmed_rows(record: dict, places: dict) -> list[str]:
+    """Rows of OCR figures whose own total does not confirm them: a figure missing or misread."""
+    rows = {(table, row) for table, row, _column in places}
+    problems = []
+    for table, row in sorted(rows):
+        cells = record.get(table, {}).get(row)
+        if table == "active" or not isinstance(cells, dict):
+            continue
+        parts = _PARTS if table == "applications" else T.REVIEW_OUTCOME_KEYS[:4]
+        values = [cells.get(part) for part in parts]
+        if "total" in cells and None not in values and sum(values) == cells["total"]:
+            continue
+        problems.append(f"{_TABLE_LABELS[table]} {_row_label(table, row)}: the row's figures read by OCR are not "
+                        "confirmed by its total (a figure is missing or misread)")
+    return problems
 
 
 def _failing_rows(problems: list[str]) -> set[tuple[str, str]]:
@@ -588,6 +642,8 @@ def extract_images(data: bytes) -> DocumentText:
         return DocumentText("", problems or [IMAGE_ONLY])
     scan = read_images(pages)
     scan.problems[:0] = problems
+    if not scan.text.strip():
+        return DocumentText("", [IMAGE_ONLY, *scan.problems])
     return DocumentText(scan.text, list(scan.problems), scan)
 
 

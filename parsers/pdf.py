@@ -79,7 +79,7 @@ def extract_pdf(data: bytes) -> DocumentText:
         scan, failure = _read_scanned(data, scanned, read)
         if scan is None:
             return DocumentText("", problems + [IMAGE_ONLY, failure])
-        chars += len(scan.text)
+        chars += len(scan.text.strip())
     if chars < _MIN_TEXT_CHARS:
         return DocumentText("", problems + [IMAGE_ONLY if scanned else "the PDF holds no text"])
     unmapped = sum(page.unmapped for page in read)

@@ -121,9 +121,12 @@ def parse_document(data: bytes, source: str, *, http_charset: str | None = None)
     parsed = parse_extracted(_cleaned(text), source=source, encoding=kind, problems=read.problems)
     if read.scan is not None:  # figures read by OCR: their confidences and doubts
         ocr.check_record(parsed.record, read.scan)
-        kept = _figures(parsed.record)  # a figure check_record left out keeps only its raw text
-        parsed.cells[:] = [cell if cell.value is None or (cell.table, cell.row, cell.col) in kept
-                           else Cell(cell.table, cell.row, cell.col, None, cell.raw) for cell in parsed.cells]
+        figures = _figures(parsed.record)  # check_record may leave figures out or fill dropped ones in
+        stored = {(cell.table, cell.row, cell.col): cell for cell in parsed.cells if cell.table != "narrative"}
+        for key, cell in stored.items():
+            cell.value = figures.get(key)
+        parsed.cells += [Cell(*key, figures[key], "") for key in figures.keys() - stored.keys()
+                         if key[0] != "narrative"]
     return parsed
 
 
