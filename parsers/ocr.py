@@ -35,7 +35,7 @@ from functools import cache
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import templates as T
+from . import convert, templates as T
 from .cells import parse_number
 from .filetype import IMAGE_ONLY, DocumentText
 from .tables import read_tables
@@ -321,11 +321,12 @@ def _split_numbers(box: Box) -> list[Box]:
 
 
 def _rows(boxes: list[Box]) -> list[list[Box]]:
-    """Boxes whose middle halves overlap vertically are one printed row, top to bottom."""
+    """Boxes whose middles (70% of their height) overlap vertically are one printed row, top to
+    bottom: a figure beside a label wrapped over two lines overlaps both."""
     rows: list[list[Box]] = []
     bottom = None
     for box in sorted(boxes, key=lambda box: box.cy):
-        top_mid, bottom_mid = box.cy - box.height / 4, box.cy + box.height / 4
+        top_mid, bottom_mid = box.cy - box.height * 0.35, box.cy + box.height * 0.35
         if rows and top_mid < bottom:
             rows[-1].append(box)
             bottom = max(bottom, bottom_mid)
@@ -360,19 +361,33 @@ def _stacked(cell: _Cell, box: Box) -> bool:
     return overlap > 0.3 * min(cell.x1 - cell.x0, box.x1 - box.x0)
 
 
+_PAGE_NUMBER = re.compile(r"[-—–－一]*\d{1,4}[-—–－一]*|第\d{1,4}页(?:共\d{1,4}页)?|\d{1,4}/\d{1,4}")
+
+
+def _page_number(row: list[Box]) -> list[_Cell] | None:
+    """A page's number ('— 3 —', '第3页') as one plain cell: no figure of any table."""
+    text = "".join(box.text for box in sorted(row, key=lambda box: box.x0)).replace(" ", "")
+    return [_Cell(row)] if _PAGE_NUMBER.fullmatch(text) else None
+
+
 def _page_rows(boxes: list[Box], page: Image.Image) -> list[list[_Cell]]:
     boxes = [part for box in boxes for part in _split_numbers(box)]
-    rows = [_cells(row) for row in _rows(boxes)]
+    rows = [_page_number(row) or _cells(row) for row in _rows(boxes)]
     for start, end in _figure_runs(rows):
         _place_columns(rows, start, end, page)
     return rows
 
 
 def _figure_runs(rows: list[list[_Cell]]) -> list[tuple[int, int]]:
-    """Runs of consecutive rows that hold figures: the bodies of tables."""
+    """Runs of consecutive rows that hold figures: the bodies of tables. A wide gap (a page
+    footer under the table) ends a run."""
     runs, start = [], None
     for index, row in enumerate(rows + [[]]):
-        if any(cell.figure for cell in row):
+        has_figures = any(cell.figure for cell in row)
+        if has_figures and start is not None and _gap(rows[index - 1], row) > _RUN_GAP * _height(row):
+            runs.append((start, index))
+            start = None
+        if has_figures:
             start = index if start is None else start
         elif start is not None:
             runs.append((start, index))
@@ -380,11 +395,22 @@ def _figure_runs(rows: list[list[_Cell]]) -> list[tuple[int, int]]:
     return runs
 
 
+_RUN_GAP = 3.0  # row heights of white space that part two tables (or a table and its page's footer)
+
+
+def _height(row: list[_Cell]) -> float:
+    return statistics.median(box.height for cell in row for box in cell.boxes)
+
+
+def _gap(above: list[_Cell], below: list[_Cell]) -> float:
+    return min(box.y0 for cell in below for box in cell.boxes) - max(box.y1 for cell in above for box in cell.boxes)
+
+
 def _place_columns(rows, start, end, page) -> None:
     """Give every row of a table body one position per value column, blanks included."""
     figures = [cell for row in rows[start:end] for cell in row if cell.figure]
     columns = _clusters(figures)
-    if start > 0:
+    if start > 0 and _gap(rows[start - 1], rows[start]) <= _RUN_GAP * _height(rows[start]):
         columns = _with_header(columns, rows[start - 1])
     if len(columns) < 2:
         return
@@ -512,7 +538,7 @@ def figure_places(scan: Scan, year: int | None) -> dict[tuple[str, str, str], Fi
                   and parse_number(cell) is not None else cell for index, cell in enumerate(cells)]
         lines.append(_line(marked))
     places = {}
-    for cell in read_tables("\n".join(lines), year).cells:
+    for cell in read_tables(convert.clean("\n".join(lines)).text, year).cells:  # as record.py reads them
         index = (cell.value or 0) - _ID_BASE
         if isinstance(cell.value, int) and 0 <= index < len(scan.figures):
             places[(cell.table, cell.row, cell.col)] = scan.figures[index]
