@@ -379,19 +379,20 @@ def _page_rows(boxes: list[Box], page: Image.Image) -> list[list[_Cell]]:
 
 
 def _figure_runs(rows: list[list[_Cell]]) -> list[tuple[int, int]]:
-    """Runs of consecutive rows that hold figures: the bodies of tables. A wide gap (a page
-    footer under the table) ends a run."""
-    runs, start = [], None
-    for index, row in enumerate(rows + [[]]):
-        has_figures = any(cell.figure for cell in row)
-        if has_figures and start is not None and _gap(rows[index - 1], row) > _RUN_GAP * _height(row):
-            runs.append((start, index))
+    """(start, end) of the bodies of tables: rows holding figures, with the label-only rows
+    between them (a label wrapped over more lines than its figures). A wide gap (a page
+    footer under the table, the next table) ends a body."""
+    runs, start, last = [], None, None
+    for index, row in enumerate(rows):
+        if not any(cell.figure for cell in row):
+            continue
+        if start is not None and _gap(rows[last], row) > _RUN_GAP * _height(row):
+            runs.append((start, last + 1))
             start = None
-        if has_figures:
-            start = index if start is None else start
-        elif start is not None:
-            runs.append((start, index))
-            start = None
+        start = index if start is None else start
+        last = index
+    if start is not None:
+        runs.append((start, last + 1))
     return runs
 
 
@@ -415,7 +416,11 @@ def _place_columns(rows, start, end, page) -> None:
     if len(columns) < 2:
         return
     for index in range(start, end):
-        labels = [cell for cell in rows[index] if not cell.figure]
+        if not any(cell.figure for cell in rows[index]):
+            continue  # a label's wrapped line
+        # What stands among the figures but reads as no number (a seal's mark) is no label:
+        # its position is read again.
+        labels = [cell for cell in rows[index] if not cell.figure and cell.cx < columns[0][1]]
         placed: list[_Cell | None] = [None] * len(columns)
         for cell in (cell for cell in rows[index] if cell.figure):
             column = min(range(len(columns)), key=lambda c: abs(columns[c][0] - cell.cx))
@@ -464,29 +469,35 @@ def _band(row: list[_Cell]) -> tuple[float, float]:
     return statistics.median(tops), statistics.median(bottoms)
 
 
-_INK = 96  # a pixel darker than this is ink
-_INK_SHARE = 0.02  # a crop with less ink than this holds no figure
+_INK = 128  # a pixel darker than this is ink
+_INK_PIXELS = 6  # fewer ink pixels than this in a cell: specks, no figure
 
 
 def _reread(page: Image.Image, column: tuple[float, float, float], band: tuple[float, float]) -> _Cell:
-    """The cell at a column position the detector left empty: blank, or read on its own."""
+    """The cell at a column position the detector left empty: blank, or read on its own.
+
+    The detector misses lone thin digits ('1') most; the recognizer alone, given the ink's
+    own box, reads them."""
     centre, left, right = column
     top, bottom = band
     height = bottom - top
     half = max((right - left) / 2, height)
     # Inset from the column's edges so that ruling lines stay out of the crop.
-    box = (int(centre - half * 0.8), int(top - height * 0.1), int(centre + half * 0.8), int(bottom + height * 0.1))
-    crop = page.crop(box)
-    pixels = np.asarray(crop)
+    box = (int(centre - half * 0.8), int(top), int(centre + half * 0.8), int(bottom))
     blank = _Cell([Box("", *box, 1.0)], figure=True)
-    if pixels.size == 0 or (pixels < _INK).mean() < _INK_SHARE:
+    ink = np.asarray(page.crop(box)) < _INK
+    if ink.sum() < _INK_PIXELS:
         return blank
-    padded = ImageOps.expand(crop, border=int(height), fill=255)
-    found = [b for b in ocr_boxes(padded) if is_numeric(b.text)]
+    ys, xs = np.nonzero(ink)
+    pad = int(height / 2)
+    glyphs = page.crop((box[0] + xs.min() - pad, box[1] + ys.min() - pad,
+                        box[0] + xs.max() + 1 + pad, box[1] + ys.max() + 1 + pad))
+    result, _ = _engine()(np.asarray(glyphs.convert("RGB")), use_det=False, use_cls=False)
+    found = [(text.strip(), float(score)) for text, score in result or [] if is_numeric(text.strip())]
     if len(found) != 1:  # ink, but no one figure: left blank, which the reader names
         return blank
-    read = found[0]
-    return _Cell([Box(read.text, *box, read.confidence)], figure=True, reread=True)
+    text, score = found[0]
+    return _Cell([Box(text, *box, score)], figure=True, reread=True)
 
 
 def _write(scan: Scan, rows: list[list[_Cell]]) -> None:
