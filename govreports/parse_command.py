@@ -2,26 +2,36 @@
 import json
 import sqlite3
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
-from parsers import store
+from parsers import filetype, store
 from parsers.record import parse_document
 
-REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
+# What a folder's files are read as, by their bytes (names lie): every type the crawler reads.
+READ_KINDS = filetype.TEXT_KINDS | filetype.IMAGE_KINDS | {"pdf", "docx", "xlsx", "doc", "xls", "rtf"}
+# Text is read only under a report's names (a .doc or .wps may be an HTML page): a folder's
+# .json, .css or .py files are text too, and no report.
+TEXT_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".doc", ".wps", ".xls", ".rtf", ""}
 DEFAULT_DB = "output/reports.db"
 UNREADABLE_INPUT = 1  # exit status: some input could not be read or parsed; the others were
 STORAGE_FAILURE = 2  # exit status: the database could not be opened or written; the run stopped
 
 
 def expand(paths):
-    """Files in the order given; folders recursively, sorted. Missing paths are yielded too (to fail)."""
+    """(path, found in a folder) in the order given; folders recursively, sorted. Missing paths
+    are yielded too (to fail)."""
     for path in map(Path, paths):
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES)
+            yield from ((found, True) for found in sorted(p for p in path.rglob("*") if p.is_file()))
         else:
-            yield path
+            yield path, False
+
+
+def _readable(path: Path, kind: str) -> bool:
+    return kind in READ_KINDS and (kind not in filetype.TEXT_KINDS or path.suffix.lower() in TEXT_SUFFIXES)
 
 
 def source_name(path: Path) -> str:
@@ -35,7 +45,11 @@ def source_name(path: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON record per input; write nothing.")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to store into.")
 def parse(paths, as_json, db_path):
-    """Parse annual reports (HTML or text, any encoding) into records.
+    """Parse annual reports into records: HTML, text, Markdown, PDF, DOC, DOCX, WPS, RTF,
+    XLS, XLSX, and scans (JPEG, PNG, TIFF, image-only PDF pages) read by OCR.
+
+    A folder is read recursively; each file's type is told by its bytes, not its name, and
+    the files of no type read here are skipped and counted (on stderr).
 
     \b
     Exit status:
@@ -47,13 +61,17 @@ def parse(paths, as_json, db_path):
     """
     db = None if as_json else _stored(db_path, None, store.open_db, db_path)
     failures = 0
-    for path in expand(paths):
+    skipped: Counter = Counter()
+    for path, in_folder in expand(paths):
         name = source_name(path)
         try:
             data = path.read_bytes()
         except OSError as error:
             click.echo(f"error: {name}: {error.strerror or error}", err=True)
             failures += 1
+            continue
+        if in_folder and not _readable(path, filetype.sniff(data)):
+            skipped[path.suffix.lower() or "(no extension)"] += 1
             continue
         digest = _stored(db_path, name, store.save_document, db, data, url=name) if db else None
         try:
@@ -69,6 +87,9 @@ def parse(paths, as_json, db_path):
         status = _stored(db_path, name, store.save_report, db, parsed, digest)
         click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
                    f"{len(record['problems'])} problems\t{status}")
+    if skipped:
+        kinds = ", ".join(f"{suffix} {count}" for suffix, count in skipped.most_common())
+        click.echo(f"skipped {sum(skipped.values())} files: {kinds}", err=True)
     if failures:
         sys.exit(UNREADABLE_INPUT)
 
