@@ -281,8 +281,9 @@ def _summary(db, run: ReplicaCrawl) -> None:
     result = grade(db, run.truth_path)
     click.echo(f"\nMatching the replica's truth cell by cell: {result.matched} of {result.total} generated reports")
     if result.from_attachments or result.image_only:
-        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
-                   f"{result.image_only} image-only (no figures expected, recorded as such)")
+        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment"
+                   + (f", {result.image_only} image-only (no figures expected, recorded as such)"
+                      if result.image_only else ""))
     if result.left_out:
         click.echo(f"  {len(result.left_out)} more with some figures left out or in doubt, named in their problems")
     if result.scans.reports:
