@@ -170,3 +170,24 @@ def test_a_scanned_replica_report_is_read_at_the_target(kind):
     assert grade.add(record, truth) == []  # no wrong figure without a problem
     assert grade.right_share >= 0.98
     assert record["ocr"]["pages"] >= 2
+
+
+@pytest.mark.slow
+def test_a_mixed_pdf_reads_its_text_pages_by_their_text_and_its_scanned_page_by_ocr():
+    import pypdfium2
+
+    from replica import scans
+
+    truth = TRUTHS[4]
+    typed = pypdfium2.PdfDocument(render_pdf(truth, 6))
+    scanned = pypdfium2.PdfDocument(scans.render_scanned_pdf(truth, 6))
+    mixed = pypdfium2.PdfDocument.new()
+    mixed.import_pages(typed, [0])
+    mixed.import_pages(scanned, list(range(1, len(scanned))))
+    out = io.BytesIO()
+    mixed.save(out)
+    record = parse_document(out.getvalue(), "mixed.pdf").record
+    assert record["ocr"]["pages"] == len(scanned) - 1  # the first page by its text layer
+    grade = ScanGrade()
+    assert grade.add(record, truth) == []
+    assert grade.right_share >= 0.95
