@@ -4,11 +4,14 @@ import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import click
 
+from crawler.attachments import attachment_links
 from parsers import filetype, store
-from parsers.record import parse_document
+from parsers.decode import decode
+from parsers.record import parse_document, parse_with_attachments
 
 # What a folder's files are read as, by their bytes (names lie): every type the crawler reads.
 READ_KINDS = filetype.TEXT_KINDS | filetype.IMAGE_KINDS | {"pdf", "docx", "xlsx", "doc", "xls", "rtf"}
@@ -28,6 +31,28 @@ def expand(paths):
             yield from ((found, True) for found in sorted(p for p in path.rglob("*") if p.is_file()))
         else:
             yield path, False
+
+
+PAGE_SUFFIXES = {".html", ".htm", ".shtml"}
+
+
+def side_by_side(inputs) -> dict[Path, list[Path]]:
+    """Pages of a folder and the files of the same folder tree they link (详见附件), in link order."""
+    files = {path.resolve(): path for path, in_folder in inputs if in_folder}
+    linked: dict[Path, list[Path]] = {}
+    for path, in_folder in inputs:
+        if not in_folder or path.suffix.lower() not in PAGE_SUFFIXES:
+            continue
+        try:
+            page = decode(path.read_bytes()).text
+        except OSError:
+            continue  # reported when the page itself is read
+        page_url = "http://folder" + quote(path.resolve().as_posix())
+        for link in attachment_links(page, page_url):
+            target = files.get(Path(unquote(urlsplit(link.url).path)))
+            if target is not None and target != path and target not in linked.get(path, []):
+                linked.setdefault(path, []).append(target)
+    return linked
 
 
 def _readable(path: Path, kind: str) -> bool:
@@ -62,7 +87,12 @@ def parse(paths, as_json, db_path):
     db = None if as_json else _stored(db_path, None, store.open_db, db_path)
     failures = 0
     skipped: Counter = Counter()
-    for path, in_folder in expand(paths):
+    inputs = list(expand(paths))
+    linked = side_by_side(inputs)
+    claimed = {attachment for attachments in linked.values() for attachment in attachments}
+    for path, in_folder in inputs:
+        if in_folder and path in claimed:
+            continue  # read with the page that links it
         name = source_name(path)
         try:
             data = path.read_bytes()
@@ -76,6 +106,9 @@ def parse(paths, as_json, db_path):
         digest = _stored(db_path, name, store.save_document, db, data, url=name) if db else None
         try:
             parsed = parse_document(data, name)
+            files = [(source_name(file), file.read_bytes()) for file in linked.get(path, [])]
+            if files:  # a 详见附件 page and its files: one report, as when crawled
+                parsed = parse_with_attachments(parsed, [parse_document(body, file) for file, body in files])
         except Exception as error:  # a parser bug must not stop the batch; the original is kept
             click.echo(f"error: {name}: could not be parsed ({type(error).__name__}: {error})", err=True)
             failures += 1
@@ -84,7 +117,13 @@ def parse(paths, as_json, db_path):
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        status = _stored(db_path, name, store.save_report, db, parsed, digest)
+        if files:
+            stored = [{"link": file, "url": file, "file_name": Path(file).name,
+                       "sha256": _stored(db_path, file, store.save_attachment, db, body, url=file,
+                                         file_name=Path(file).name)} for file, body in files]
+            status = _stored(db_path, name, store.save_report_with_attachments, db, parsed, digest, stored)
+        else:
+            status = _stored(db_path, name, store.save_report, db, parsed, digest)
         click.echo(f"{name}\t{record['agency'] or '?'}\t{record['year'] or '?'}\t{record['template']}\t"
                    f"{len(record['problems'])} problems\t{status}")
     if skipped:

@@ -50,7 +50,9 @@ DPI = 200
 # demo's scans: the misread figures scored 0.36 and 0.80; 18 of 393 right ones scored below.
 LOW_CONFIDENCE = 0.9
 MAX_PAGES = 30  # a scanned report runs to 5-20 pages; a bound on what hostile input costs
-MAX_SECONDS = 300.0  # OCR time one document may take; pages past it are not read
+# OCR time one document may take; pages past it are not read. A page takes 5-10 s on an idle
+# 2-core machine, and 40 s when eight jobs share it.
+MAX_SECONDS = 900.0
 _PAPER = 190  # grey level from which a pixel is paper (a red seal in the red channel is ~225)
 MAX_PIXELS = 40_000_000  # an image larger than this (a 10,000 x 4,000 scan) is scaled down
 _MAX_SIDE = 12_000  # RapidOCR scales larger images down to this: a long image of pages must not be

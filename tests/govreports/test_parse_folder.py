@@ -33,3 +33,23 @@ def test_parse_help_names_every_type_it_reads():
                             timeout=60)
     for kind in ("HTML", "text", "Markdown", "PDF", "DOC", "DOCX", "WPS", "RTF", "XLS", "XLSX", "JPEG", "PNG", "TIFF"):
         assert kind in result.stdout
+
+
+def test_a_page_and_the_file_it_links_side_by_side_are_one_record(tmp_path):
+    from govreports.truth import differences
+    from replica.attachments import stub_page
+
+    truth = generate(2024, 4)[3]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "t20240105_1.html").write_text(stub_page(truth, "./P020240105.docx", truth["title"] + ".docx"),
+                                             encoding="utf-8")
+    (folder / "P020240105.docx").write_bytes(render_docx(truth, 3))
+    result = subprocess.run([sys.executable, "-m", "govreports", "parse", "--json", str(folder)],
+                            capture_output=True, text=True, timeout=120)
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["source"].endswith("t20240105_1.html") and record["figures_from"].endswith("P020240105.docx")
+    assert differences(record, truth) == []
+    stored = subprocess.run([sys.executable, "-m", "govreports", "parse", str(folder), "--db", str(tmp_path / "r.db")],
+                            capture_output=True, text=True, timeout=120)
+    assert stored.returncode == 0 and len(stored.stdout.splitlines()) == 1
