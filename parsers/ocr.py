@@ -87,8 +87,7 @@ class Box:
 
 @dataclass
 class Figure:
-    """A figure as OCR read it: its place in the lines, how sure OCR was, and any repair."""
-    line: int
+    """A figure as OCR read it: how sure OCR was, and any repair."""
     text: str
     confidence: float
     repaired_from: str | None = None
@@ -274,7 +273,6 @@ def scan_from_boxes(pages: list[tuple[list[Box], Image.Image]]) -> Scan:
 class _Cell:
     boxes: list[Box]
     figure: bool = False  # a value cell of a table: one number, or a blank position
-    reread: bool = False  # read again on its own, the detector having missed it
 
     @property
     def text(self) -> str:
@@ -498,7 +496,7 @@ def _reread(page: Image.Image, column: tuple[float, float, float], band: tuple[f
     if len(found) != 1:  # ink, but no one figure: left blank, which the reader names
         return blank
     text, score = found[0]
-    return _Cell([Box(text, *box, score)], figure=True, reread=True)
+    return _Cell([Box(text, *box, score)], figure=True)
 
 
 def _write(scan: Scan, rows: list[list[_Cell]]) -> None:
@@ -509,7 +507,7 @@ def _write(scan: Scan, rows: list[list[_Cell]]) -> None:
             text = cell.text
             if cell.figure and text:
                 repaired = _digits(text)
-                figure = Figure(len(lines), repaired, min(box.confidence for box in cell.boxes),
+                figure = Figure(repaired, min(box.confidence for box in cell.boxes),
                                 text if repaired != text else None)
                 scan.figure_cells[(len(lines), len(cells))] = len(scan.figures)
                 scan.figures.append(figure)
@@ -560,8 +558,9 @@ def figure_places(scan: Scan, year: int | None) -> dict[tuple[str, str, str], Fi
 def check_record(record: dict, scan: Scan) -> None:
     """Add the OCR's confidences to the record and its doubts to the problems.
 
-    A figure below LOW_CONFIDENCE, or a repaired one whose row fails its arithmetic, is
-    left out of the record and named; a repair whose row checks is kept and named."""
+    Named in the problems: every figure below LOW_CONFIDENCE (kept), every repair (kept when
+    its row adds up, else left out), every dropped 表三 figure filled in from its row and
+    column, and every row of OCR figures its total does not confirm."""
     places = figure_places(scan, record["year"])
     failing = _failing_rows(record["problems"])
     confidence, problems = {}, []
