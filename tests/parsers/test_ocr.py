@@ -191,3 +191,15 @@ def test_a_mixed_pdf_reads_its_text_pages_by_their_text_and_its_scanned_page_by_
     grade = ScanGrade()
     assert grade.add(record, truth) == []
     assert grade.right_share >= 0.95
+
+
+def test_the_time_limit_bounds_what_a_document_costs():
+    pages = [Image.new("L", (300, 200), 255) for _ in range(3)]
+    scan = ocr.read_images(pages, max_seconds=-1.0)  # already past it: no page is read
+    assert (scan.pages, scan.problems) == (0, ["OCR stopped after -1 s: pages 1-3 not read"])
+
+
+def test_an_image_that_cannot_be_decoded_is_a_problem_not_a_crash():
+    record = parse_document(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "broken.png").record
+    assert record["problems"][0].startswith("the image could not be read")
+    assert not record["applications"]
