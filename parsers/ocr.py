@@ -56,8 +56,9 @@ MAX_SECONDS = 900.0
 _PAPER = 190  # grey level from which a pixel is paper (a red seal in the red channel is ~225)
 MAX_PIXELS = 40_000_000  # an image larger than this (a 10,000 x 4,000 scan) is scaled down
 _MAX_SIDE = 12_000  # RapidOCR scales larger images down to this: a long image of pages must not be
-_NUMERIC = re.compile(r"^[\d,，.OoIl|SB]+$")
-_CONFUSED = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "，": ","})
+_NUMERIC = re.compile(r"^[-−—–－+]?[\d,，.OoIlSB]+$")  # 表二's 本年增/减 has signs
+_CONFUSED = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8", "，": ",",
+                           "−": "-", "—": "-", "–": "-", "－": "-"})
 _log = logging.getLogger(__name__)
 _SKEW_LIMIT = 5.0  # degrees: more than this is no scanner's skew but a measurement gone wrong
 
@@ -569,6 +570,10 @@ def check_record(record: dict, scan: Scan) -> None:
         if not isinstance(values, dict) or column not in values:
             continue
         name = f"{_TABLE_LABELS[table]} {_row_label(table, row)} / {_column_label(table, column)}"
+        if "." in figure.text and column != "amount":  # only amounts (万元) have decimals
+            del values[column]
+            problems.append(f"{name}: OCR read '{figure.text}' where a whole number belongs (left out)")
+            continue
         confidence[f"{table}.{row}.{column}"] = round(figure.confidence, 3)
         if figure.repaired_from is not None:
             if (table, row) in failing:
