@@ -258,9 +258,10 @@ def scan_from_boxes(pages: list[tuple[list[Box], Image.Image]]) -> Scan:
     """The lines of pages already read: each page's boxes and its (upright) image."""
     scan = Scan("")
     rows: list[list[_Cell]] = []
+    headers: set[str] = set()
     for boxes, page in pages:
         scan.page_starts.append(len(rows))
-        rows += _page_rows(straightened(boxes), page)
+        rows += _without_repeated_headers(_page_rows(straightened(boxes), page), headers)
         scan.pages += 1
     _write(scan, rows)
     return scan
@@ -352,6 +353,24 @@ def _cells(row: list[Box]) -> list[_Cell]:
         if cell.figure and (first_label is None or i < first_label):
             cell.figure = first_label is None and len(cells) > 1
     return cells
+
+
+def _without_repeated_headers(rows: list[list[_Cell]], seen: set[str]) -> list[list[_Cell]]:
+    """A table's header repeated after a page break ("repeat as header row") is dropped, as
+    pdf.py drops it: its 总计 would read as a row of the table. `seen`: the label rows of the
+    pages before (a long image holds several pages in one)."""
+    kept = []
+    for row in rows:
+        if not any(cell.figure for cell in row) and len(row) >= 2:
+            if _row_text(row) in seen:
+                continue
+            seen.add(_row_text(row))
+        kept.append(row)
+    return kept
+
+
+def _row_text(row: list[_Cell]) -> str:
+    return "|".join(cell.text for cell in row)
 
 
 def _stacked(cell: _Cell, box: Box) -> bool:
