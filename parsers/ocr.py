@@ -186,7 +186,10 @@ def upright(image: Image.Image) -> tuple[Image.Image, int]:
     Lines of text are wide boxes: a page of tall boxes lies on its side. Which way up is
     told by the recognizer, which is sure of itself only on upright text: a few of the
     widest lines are read both ways (the detector runs once, on a small copy)."""
-    small = image.copy()
+    # A long image of pages one under another: judge one page's worth, not a thumbnail of all.
+    width, height = image.size
+    side = int(max(width, height) if max(width, height) <= 2 * min(width, height) else 1.5 * min(width, height))
+    small = image.crop((0, 0, min(width, side), min(height, side)))
     small.thumbnail((_ORIENTATION_SIDE, _ORIENTATION_SIDE))
     found, _ = _engine()(np.asarray(small.convert("RGB")), use_rec=False, use_cls=False)
     quads = [(min(p[0] for p in q), min(p[1] for p in q), max(p[0] for p in q), max(p[1] for p in q))
