@@ -102,7 +102,12 @@ def _summary(db, run) -> None:
         click.echo(f"  of which {result.not_reports} pages listed in a 年报 column that are no report "
                    "(a notice, a list of reports), stored with is_report false and no figures")
     if result.left_out:
-        click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
+        click.echo(f"  {len(result.left_out)} more with some figures left out or in doubt, named in their problems")
+    if result.scans.reports:
+        scans = result.scans
+        click.echo(f"  scanned reports (OCR): {scans.reports}, {scans.right} of {scans.cells} cells right "
+                   f"({scans.right_share:.1%}), {scans.left_out} left out, {scans.wrong_named} wrong and named "
+                   f"in problems, {scans.wrong_unnamed} wrong without a problem")
     for url in result.missing[:5]:
         click.echo(f"  missing     {url}")
     for url, found in list(result.mismatched.items())[:5]:

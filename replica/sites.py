@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from replica.attachments import (render_docx, render_image, render_pdf, render_scanned_pdf, sample_doc, sample_xls,
-                                 stub_page)
+from replica.attachments import render_docx, render_pdf, sample_doc, sample_xls, stub_page
+from replica.scans import render_scanned_image, render_scanned_pdf
 from replica.generator import TEXT_LAYOUTS, generate, render_html, render_text, traditional
 
 # One loopback address per site, in the order build_portal returns the sites.
@@ -679,16 +679,13 @@ FILE_CASES = (
     ("generic", "jpeg", "jpg", "stub"),
 )
 IMAGE_KINDS = {"scanned_pdf", "jpeg"}
-# What a truth drops when its report is only pixels: a grader must expect no figures from it.
-FIGURE_KEYS = ("template", "active", "applications", "review_litigation", "narrative", "blank_cells", "inferred",
-               "inconsistent", "variant", "problems")
 # The fixtures were made once from reports 9 and 10 of seed 2024 (see attachments.sample_doc).
 FIXTURES = {"doc": (sample_doc, 9), "xls": (sample_xls, 10)}
 FILE_RENDERERS = {
     "pdf": render_pdf,
     "scanned_pdf": render_scanned_pdf,
     "docx": render_docx,
-    "jpeg": lambda truth, seed: render_image(truth, seed, image_format="JPEG"),
+    "jpeg": render_scanned_image,
     "html": lambda truth, seed: render_html({**truth, "encoding": "utf-8"}, style="generic", seed=seed).encode(),
 }
 # By extension, as a static web server maps them; an unknown one (.wps) is octet-stream.
@@ -749,13 +746,11 @@ def disposition(name: str, plain_name: str | None = None) -> str:
 
 def filed_line(site: Site, path: str, item: Filed, encoding: str, link: str, file_path: str) -> dict:
     """The truth of a filed report: its page's URL, where the file is linked and served, and what it is.
-    An image-only report keeps its names and dates but no figures."""
+    A scanned report's figures are all on its pages: its truth is the typed report's."""
     rendered_as = f"html:{site.family}+{item.kind}" if item.page == "page" else f"stub:{item.kind}.{item.extension}"
     line = {**truth_line(site, path, item.report, encoding, rendered_as),
             "attachment_urls": [site.url(link)], "attachment_files": [site.url(file_path)],
             "attachment_names": [item.name], "attachment_kind": item.kind}
-    if item.kind in IMAGE_KINDS:
-        return {key: value for key, value in line.items() if key not in FIGURE_KEYS} | {"kind": "image_only"}
     return line
 
 

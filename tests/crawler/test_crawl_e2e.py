@@ -181,7 +181,8 @@ def test_the_demo_and_crawl_commands(tmp_path):
     assert "Matching the replica's truth cell by cell:" in result.output
     # the demo's portal publishes reports as files too (tests/crawler/test_crawl_attachments.py)
     assert "with attachments" in result.output and "Attachments: 10 files linked by 10 report pages" in result.output
-    assert "7 with their figures read from an attachment, 2 image-only" in result.output
+    assert "with their figures read from an attachment" in result.output
+    assert "scanned reports (OCR): 2," in result.output and "0 wrong without a problem" in result.output
 
     with Replica(seed=2024, out_dir=tmp_path / "replica2", port=0) as replica:
         column = replica_columns(replica.sites)["replica-hanweb"][0]
