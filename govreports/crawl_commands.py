@@ -96,8 +96,9 @@ def _summary(db, run) -> None:
     result = grade(db, run.truth_path)
     click.echo(f"\nMatching the replica's truth cell by cell: {result.matched} of {result.total} generated reports")
     if result.from_attachments or result.image_only:
-        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
-                   f"{result.image_only} image-only (no figures expected, recorded as such)")
+        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment"
+                   + (f", {result.image_only} image-only (no figures expected, recorded as such)"
+                      if result.image_only else ""))
     if result.not_reports:
         click.echo(f"  of which {result.not_reports} pages listed in a 年报 column that are no report "
                    "(a notice, a list of reports), stored with is_report false and no figures")
