@@ -69,13 +69,16 @@ def write_results(results: dict, path: Path = BENCH_JSON) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1200)
+    parser.add_argument("--scans", type=int, default=3, help="scanned reports read by OCR (~1 min each on 2 cores)")
     args = parser.parse_args()
     from benchmarks.attachments import bench_pdf
     from benchmarks.crawl import bench_crawl
+    from benchmarks.ocr import bench_ocr
 
     results = bench_parse(args.reports)
     results.update(bench_pdf(200))
     results.update(bench_crawl())
+    results.update(bench_ocr(args.scans))
     write_results(results)
     for key, value in results.items():
         print(f"{key:36s} {value}")

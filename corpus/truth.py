@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.scan_grading import SCANNED_KINDS, SCANNED_TABLES, ScanGrade
 from parsers.record import FIGURE_TABLES as TABLES
 
 COMPARED_KEYS = ("agency", "year", "published_on", "template", "is_report", "active", "applications",
@@ -88,6 +89,7 @@ class Grade:
     image_only: int = 0  # of the matched: scans, rightly stored without figures and with the problem
     not_reports: int = 0  # of the matched: pages that are no report, stored as such (is_report false)
     from_attachments: int = 0  # of the matched: figures read from a file the page links
+    scans: ScanGrade = field(default_factory=ScanGrade)  # the scanned reports, cell by cell
 
 
 IMAGE_ONLY_PROBLEM = "image-only"
@@ -135,6 +137,15 @@ def grade(db, truth_path: Path) -> Grade:
             else:
                 result.matched += 1
                 result.image_only += 1
+        elif expected.get("attachment_kind") in SCANNED_KINDS:  # OCR: wrong figures must be named
+            if wrong := result.scans.add(record, expected) + [
+                    found for found in wrong_values(record, expected) if not found.startswith(SCANNED_TABLES)]:
+                result.mismatched[expected["url"]] = wrong
+            elif found := differences(record, expected):
+                result.left_out[expected["url"]] = found
+            else:
+                result.matched += 1
+                result.from_attachments += 1
         elif wrong := wrong_values(record, expected):
             result.mismatched[expected["url"]] = wrong
         elif found := differences(record, expected):

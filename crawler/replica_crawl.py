@@ -45,7 +45,7 @@ def remember_round(db: str | Path, out_dir: Path, replica) -> None:
     from store.origin import save_origin
 
     state = {"portal": uuid.uuid4().hex, "seed": replica.seed, "reports": replica.reports, "port": replica.port,
-             "attachments": replica.attachments, "subcolumns": replica.subcolumns}
+             "attachments": replica.attachments, "subcolumns": replica.subcolumns, "scan_pages": replica.scan_pages}
     (out_dir / STATE).write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
     db = store.open_db(db)
     try:
@@ -105,9 +105,9 @@ def round_one(db: str | Path, out_dir: Path) -> dict:
 def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, settings: dict | None = None,
                   generation: int = 1, port: int = 0, lock_fd: int | None = None, reports: int = 220,
                   attachments: bool = False, faults: dict | None = None, discover: bool = False,
-                  subcolumns: bool | None = None) -> ReplicaCrawl:
+                  subcolumns: bool | None = None, scan_pages: int | None = None) -> ReplicaCrawl:
     """Start the replica (on `port`; 0: a free one), crawl all its sites into `db`, stop it.
-    `reports`, `attachments`, `faults`, `subcolumns` (default: as `discover`): as
+    `reports`, `attachments`, `faults`, `subcolumns` (default: as `discover`), `scan_pages`: as
     replica.server.Replica takes them. With `discover` the crawl starts from the homepages: the
     columns it crawls are those discovery finds there. A round 1 is remembered in `out_dir` and
     `db` (remember_round) for its round 2."""
@@ -116,7 +116,7 @@ def crawl_replica(db: str | Path, out_dir: str | Path, *, seed: int = 2024, sett
     out_dir = Path(out_dir)
     log_file = out_dir / f"crawl-gen{generation}.log"
     with Replica(seed=seed, reports=reports, out_dir=out_dir, port=port, generation=generation,
-                 attachments=attachments, faults=faults,
+                 attachments=attachments, faults=faults, scan_pages=scan_pages,
                  subcolumns=discover if subcolumns is None else subcolumns) as replica:
         started = time.monotonic()
         columns, discovered = replica_columns(replica.sites), None

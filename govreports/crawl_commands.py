@@ -96,13 +96,19 @@ def _summary(db, run) -> None:
     result = grade(db, run.truth_path)
     click.echo(f"\nMatching the replica's truth cell by cell: {result.matched} of {result.total} generated reports")
     if result.from_attachments or result.image_only:
-        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment, "
-                   f"{result.image_only} image-only (no figures expected, recorded as such)")
+        click.echo(f"  of which {result.from_attachments} with their figures read from an attachment"
+                   + (f", {result.image_only} image-only (no figures expected, recorded as such)"
+                      if result.image_only else ""))
     if result.not_reports:
         click.echo(f"  of which {result.not_reports} pages listed in a 年报 column that are no report "
                    "(a notice, a list of reports), stored with is_report false and no figures")
     if result.left_out:
-        click.echo(f"  {len(result.left_out)} more with some figures left out and named in their problems")
+        click.echo(f"  {len(result.left_out)} more with some figures left out or in doubt, named in their problems")
+    if result.scans.reports:
+        scans = result.scans
+        click.echo(f"  scanned reports (OCR): {scans.reports}, {scans.right} of {scans.cells} cells right "
+                   f"({scans.right_share:.1%}), {scans.left_out} left out, {scans.wrong_named} wrong and named "
+                   f"in problems, {scans.wrong_unnamed} wrong without a problem")
     for url in result.missing[:5]:
         click.echo(f"  missing     {url}")
     for url, found in list(result.mismatched.items())[:5]:
@@ -265,7 +271,10 @@ def crawl(site, url, db_path, year, since, log_dir, redis_url, overrides, allow_
 @click.option("--attachments/--no-attachments", default=None,
               help="Whether the portal also publishes reports as files (PDF, Word, Excel, scans, 详见附件 pages) "
                    "[default: yes; in round 2, as round 1 did].")
-def demo(db_path, out_dir, seed, reports, generation, port, attachments):
+@click.option("--scan-pages", type=click.IntRange(1), help="Serve the scanned reports' first N pages only, at the "
+                                                          "lower resolution, for a quicker OCR (their other figures "
+                                                          "are left out) [default: whole scans; in round 2, round 1's].")
+def demo(db_path, out_dir, seed, reports, generation, port, attachments, scan_pages):
     """Serve the replica portal, discover each site's 年报 columns from its homepage, crawl them all,
     and grade the result against its truth."""
     import store
@@ -283,8 +292,8 @@ def demo(db_path, out_dir, seed, reports, generation, port, attachments):
                 click.echo(f"govreports: {error}. Not starting; exit {exit_codes.USAGE}.", err=True)
                 sys.exit(exit_codes.USAGE)
         subcolumns = portal.get("subcolumns", True)  # round 2 is the portal round 1 was
-        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments}
-        portal = {name: portal[name] if given[name] is None else given[name] for name in given}
+        given = {"seed": seed, "reports": reports, "port": port, "attachments": attachments, "scan_pages": scan_pages}
+        portal = {name: portal.get(name) if given[name] is None else given[name] for name in given}
         click.echo(f"Starting the replica portal (publication round {generation}"
                    f"{', with attachments' if portal['attachments'] else ''}) and crawling it (log in the --out "
                    "folder) …")

@@ -29,9 +29,11 @@ IMAGE_ONLY = "image-only report (图片版): no text to read"
 
 
 class DocumentText(NamedTuple):
-    """What an extractor gives back: the text as lines (tables as `a | b |` rows) and doubts."""
+    """What an extractor gives back: the text as lines (tables as `a | b |` rows) and doubts;
+    `scan` (an ocr.Scan) when some of the text was read by OCR."""
     text: str
     problems: list[str]
+    scan: object = None
 
 
 _MAGIC = (

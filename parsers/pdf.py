@@ -91,9 +91,14 @@ def extract_pdf(data: bytes) -> DocumentText:
     except Exception as error:  # noqa: BLE001 — pdfminer raises anything on a damaged file
         return DocumentText("", [f"the PDF could not be read ({type(error).__name__}: {str(error)[:80]})"])
     chars = sum(page.chars for page in read)
+    scanned = [number for number, page in enumerate(read) if page.chars < _MIN_TEXT_CHARS and page.has_images]
+    if scanned:  # pages of pixels only (图片版): read by OCR, the others by their text layer
+        scan, failure = _read_scanned(data, scanned, read)
+        if scan is None:
+            return DocumentText("", problems + [IMAGE_ONLY, failure])
+        chars += len(scan.text.strip())
     if chars < _MIN_TEXT_CHARS:
-        has_images = any(page.has_images for page in read)
-        return DocumentText("", problems + [IMAGE_ONLY if has_images else "the PDF holds no text"])
+        return DocumentText("", problems + [IMAGE_ONLY if scanned else "the PDF holds no text"])
     unmapped = sum(page.unmapped for page in read)
     if unmapped > CID_SHARE * chars:
         return DocumentText("", problems + [
@@ -103,6 +108,8 @@ def extract_pdf(data: bytes) -> DocumentText:
     if unmapped:
         problems.append(f"{unmapped} characters without a Unicode mapping in the PDF's fonts were replaced by �")
         text = _UNMAPPED.sub("\ufffd", text)
+    if scanned:
+        return DocumentText(text, problems + scan.problems, scan)
     return DocumentText(text, problems)
 
 
@@ -151,6 +158,19 @@ def _inflated(data: bytes, view: memoryview, start: int):
             end = data.find(b"endstream", start)
             yield data[start:end if end >= 0 else len(data)]
         # else damaged: pdfminer judges it
+
+
+def _read_scanned(data: bytes, numbers: list[int], read: list[_Page]):
+    """OCR the image-only pages and put their lines in place of the pages' (missing) text."""
+    from . import ocr  # ONNX Runtime and the models load only for scans
+
+    try:
+        scan = ocr.read_pdf_pages(data, numbers)
+    except Exception as error:  # noqa: BLE001 — pdfium and the OCR runtime raise anything on odd input
+        return None, f"OCR of its image-only pages failed ({type(error).__name__}: {str(error)[:80]})"
+    for index, number in enumerate(numbers[:scan.pages]):
+        read[number].items = [_Item("line", float(top), line) for top, line in enumerate(scan.page_text(index))]
+    return scan, None
 
 
 def _opening_problem(error: PdfminerException) -> str:

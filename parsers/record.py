@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import convert, filetype, html, office, pdf, templates as T
+from . import convert, filetype, html, ocr, office, pdf, templates as T
 from .decode import decode
 from .kind import not_a_report
 from .metadata import read_metadata
@@ -140,7 +140,16 @@ def parse_document(data: bytes, source: str, *, http_charset: str | None = None)
     read = _read_document(kind, data)
     # Extractors (pdfminer) can return lone surrogates, which SQLite cannot store as UTF-8.
     text = _LONE_SURROGATE.sub("\ufffd", read.text)
-    return parse_extracted(_cleaned(text), source=source, encoding=kind, problems=read.problems)
+    parsed = parse_extracted(_cleaned(text), source=source, encoding=kind, problems=read.problems)
+    if read.scan is not None:  # figures read by OCR: their confidences and doubts
+        ocr.check_record(parsed.record, read.scan)
+        figures = _figures(parsed.record)  # check_record may leave figures out or fill dropped ones in
+        stored = {(cell.table, cell.row, cell.col): cell for cell in parsed.cells if cell.table != "narrative"}
+        for key, cell in stored.items():
+            cell.value = figures.get(key)
+        parsed.cells += [Cell(*key, figures[key], "") for key in figures.keys() - stored.keys()
+                         if key[0] != "narrative"]
+    return parsed
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -148,7 +157,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _read_document(kind: str, data: bytes) -> filetype.DocumentText:
     if kind in filetype.IMAGE_KINDS:
-        return filetype.DocumentText("", [filetype.IMAGE_ONLY])
+        return ocr.extract_images(data)
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:
         return filetype.DocumentText("", [f"the file is {_KIND_NAMES.get(kind, kind)}, which holds no report text "

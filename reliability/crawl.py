@@ -63,6 +63,7 @@ from reliability.storage_faults import remount, tmpfs
 
 SEED = 2024
 REPORTS = 60  # generated reports of the replica (plus its attachment cases): a crawl of a few seconds
+SCAN_PAGES = 1  # about crashes and faults, not OCR: its scans are one page each, read in seconds
 # The crawl's download timeout, shorter than the replica's hangs: a host that hangs costs this much
 # before the retry (crawler/settings.py has 60 s for real portals).
 DOWNLOAD_TIMEOUT = 1.5
@@ -194,7 +195,7 @@ def fault_scenario(*, reports: int = REPORTS, seed: int = SEED, work: str | Path
     with _workdir(work) as work:
         db_path = work / "reports.db"
         out = work / "replica"
-        with Replica(seed=seed, reports=reports, out_dir=out, attachments=True,
+        with Replica(seed=seed, reports=reports, out_dir=out, attachments=True, scan_pages=SCAN_PAGES,
                      faults={closed: {"kind": "closed_port"}}) as replica:
             truth = _truth(replica)
             targets = fault_targets(truth, closed)
@@ -208,7 +209,7 @@ def fault_scenario(*, reports: int = REPORTS, seed: int = SEED, work: str | Path
             requests = _settled(replica)
         graded = [_graded(db_path, replica.truth_path)]
         closed_url = columns[closed][0]
-        with Replica(seed=seed, reports=reports, out_dir=out, attachments=True, port=port) as replica:
+        with Replica(seed=seed, reports=reports, out_dir=out, attachments=True, scan_pages=SCAN_PAGES, port=port) as replica:
             second = run_crawl(db=db_path, columns=columns, settings=FAULT_SETTINGS, log_file=work / "clean.log")
         graded.append(_graded(db_path, replica.truth_path))
         scenario = FaultScenario(
@@ -473,7 +474,7 @@ def kill_scenario(kills: int = 10, *, reports: int = REPORTS, seed: int = SEED, 
     rng = random.Random(rng_seed)
     started = time.monotonic()
     with _workdir(work) as work, Replica(seed=seed, reports=reports, out_dir=work / "replica",
-                                         attachments=attachments) as replica:
+                                         attachments=attachments, scan_pages=SCAN_PAGES) as replica:
         columns = replica_columns(replica.sites)
         reference = work / "reference.db"
         clock = time.monotonic()

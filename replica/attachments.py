@@ -4,12 +4,13 @@ Many agencies post a short page that says 详见附件 and link the report as a 
 file; others post scans (图片版). These renderers print the same blocks and table grids as
 `replica.render` (so every format shows the truth's figures) through the tools the agencies'
 own files come from: a PDF with a text layer and ruled tables whose merged cells are drawn
-as Word draws them, a DOCX with merged cells made the way Word merges them, PNG scans.
+as Word draws them, a DOCX with merged cells made the way Word merges them (scans of the
+PDF: replica.scans).
 
 The PDFs use WenQuanYi Micro Hei (Debian's fonts-wqy-microhei, in system-packages.txt),
 embedded as a subset with a ToUnicode map as Word's PDF export does; `unicode_map=False`
 drops the map, as some PDF printers do, so that the text layer reads as `(cid:N)` glyphs.
-The image renderer uses the same font file. The font has no glyph for characters beyond
+The font has no glyph for characters beyond
 the BMP (the generator's 𠮷安镇), and reportlab's ToUnicode maps cannot name them anyway:
 such a PDF prints a blank glyph there, as a real one made with that font would, and its
 text differs from the truth at that character.
@@ -29,7 +30,6 @@ import docx
 import openpyxl
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
-from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib import pdfencrypt
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -39,7 +39,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from replica.render import Table as GridTable, report_blocks
 
-__all__ = ["render_pdf", "render_docx", "render_xlsx", "render_image", "render_scanned_pdf", "stub_page",
+__all__ = ["render_pdf", "render_docx", "render_xlsx", "stub_page",
            "sample_doc", "sample_xls", "FONT_PATH"]
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -228,59 +228,6 @@ def render_xlsx(truth: dict, seed: int = 0) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------
-# Images: the 图片版 report, a scan with no text layer
-
-_IMAGE_WIDTH, _IMAGE_HEIGHT = 1240, 1754  # A4 at 150 dpi
-
-
-def render_image(truth: dict, seed: int = 0, *, image_format: str = "PNG") -> bytes:
-    """The first page of a scanned report: title, opening prose and a ruled table, as pixels."""
-    page = _scanned_page(truth, seed)
-    out = io.BytesIO()
-    page.save(out, format=image_format)
-    return out.getvalue()
-
-
-def render_scanned_pdf(truth: dict, seed: int = 0) -> bytes:
-    """A PDF holding only the scan: what a 图片版 report usually is."""
-    out = io.BytesIO()
-    _scanned_page(truth, seed).save(out, format="PDF", resolution=150)
-    return out.getvalue()
-
-
-def _scanned_page(truth: dict, seed: int) -> Image.Image:
-    rng = random.Random(f"image|{seed}|{truth['title']}")
-    page = Image.new("L", (_IMAGE_WIDTH, _IMAGE_HEIGHT), 255)
-    draw = ImageDraw.Draw(page)
-    title_font = ImageFont.truetype(str(FONT_PATH), 34)
-    body_font = ImageFont.truetype(str(FONT_PATH), 24)
-    draw.text((_IMAGE_WIDTH // 2, 120), truth["title"], font=title_font, fill=0, anchor="mm")
-    y = 200
-    for kind, payload in report_blocks(truth, rng):
-        if y > _IMAGE_HEIGHT - 200:
-            break
-        if kind == "table":
-            y = _draw_grid(draw, payload, y, body_font)
-            continue
-        for start in range(0, len(payload), 42):
-            draw.text((120, y), payload[start:start + 42], font=body_font, fill=0)
-            y += 36
-    return page
-
-
-def _draw_grid(draw, table: GridTable, top: int, font) -> int:
-    """Ruled rows of the table's cells, each cell's text cut to its box."""
-    left, width, height = 120, _IMAGE_WIDTH - 240, 40
-    column = width / table.width
-    for r, c, cell in placed_cells(table):
-        box = (left + c * column, top + r * height,
-               left + (c + cell.colspan) * column, top + (r + cell.rowspan) * height)
-        draw.rectangle(box, outline=0, width=2)
-        draw.text((box[0] + 4, box[1] + 8), cell.text[:max(1, int(cell.colspan * column / 24))], font=font, fill=0)
-    return top + len(table.rows) * height + 30
 
 
 # ---------------------------------------------------------------------------------------------

@@ -358,15 +358,18 @@ class Replica:
     attachments=True adds the reports published as files (`replica.sites.FILE_CASES`);
     subcolumns=True department, township and per-year sub-columns (`replica.homepages`);
     faults injects failures (see the module docstring). Both are off by default.
+    scan_pages=N serves scans of their reports' first N pages only, at the lower resolution: the
+    OCR of a crawl that is not about OCR stays cheap (the figures of the other pages are left out).
     """
 
     def __init__(self, *, seed: int = 2024, reports: int = 220,
                  out_dir: str | Path = "output/replica", port: int = 0, generation: int = 1,
-                 attachments: bool = False, faults: dict | None = None, subcolumns: bool = False):
+                 attachments: bool = False, faults: dict | None = None, subcolumns: bool = False,
+                 scan_pages: int | None = None):
         if generation not in (1, 2):
             raise ValueError("generation must be 1 or 2")
         self.seed, self.reports, self.generation = seed, reports, generation
-        self.attachments, self.subcolumns = attachments, subcolumns
+        self.attachments, self.subcolumns, self.scan_pages = attachments, subcolumns, scan_pages
         self.faults = Faults(faults)
         self.stopping = threading.Event()  # wakes hangs and drips when the replica stops
         self.out_dir = Path(out_dir)
@@ -399,7 +402,8 @@ class Replica:
         self._servers = bind_all(HOSTS, self.port, self)
         self.port = self._servers[0].server_address[1]
         sites, truth = build_portal(seed=self.seed, reports=self.reports, generation=self.generation,
-                                    port=self.port, attachments=self.attachments, subcolumns=self.subcolumns)
+                                    port=self.port, attachments=self.attachments, subcolumns=self.subcolumns,
+                                    scan_pages=self.scan_pages)
         for server, site in zip(self._servers, sites):
             server.site = site
         closed = self.faults.closed_sites()

@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from replica.attachments import (render_docx, render_image, render_pdf, render_scanned_pdf, sample_doc, sample_xls,
-                                 stub_page)
+from replica.attachments import render_docx, render_pdf, sample_doc, sample_xls, stub_page
+from replica.scans import render_scanned_image, render_scanned_pdf
 from replica.generator import TEXT_LAYOUTS, generate, render_html, render_text, traditional
 
 # One loopback address per site, in the order build_portal returns the sites.
@@ -679,16 +679,13 @@ FILE_CASES = (
     ("generic", "jpeg", "jpg", "stub"),
 )
 IMAGE_KINDS = {"scanned_pdf", "jpeg"}
-# What a truth drops when its report is only pixels: a grader must expect no figures from it.
-FIGURE_KEYS = ("template", "active", "applications", "review_litigation", "narrative", "blank_cells", "inferred",
-               "inconsistent", "variant", "problems")
 # The fixtures were made once from reports 9 and 10 of seed 2024 (see attachments.sample_doc).
 FIXTURES = {"doc": (sample_doc, 9), "xls": (sample_xls, 10)}
 FILE_RENDERERS = {
     "pdf": render_pdf,
     "scanned_pdf": render_scanned_pdf,
     "docx": render_docx,
-    "jpeg": lambda truth, seed: render_image(truth, seed, image_format="JPEG"),
+    "jpeg": render_scanned_image,
     "html": lambda truth, seed: render_html({**truth, "encoding": "utf-8"}, style="generic", seed=seed).encode(),
 }
 # By extension, as a static web server maps them; an unknown one (.wps) is octet-stream.
@@ -720,9 +717,10 @@ class Filed:
         return Page(self.body, content_type, headers=headers, last_modified=self.report.last_modified)
 
 
-def file_reports(seed: int, pool: list[dict]) -> list[Filed]:
+def file_reports(seed: int, pool: list[dict], scan_pages: int | None = None) -> list[Filed]:
     """One report per FILE_CASES row: a fixture's own report, else a fresh one from beyond the pool
-    whose title the files' font can print (it has no glyph beyond the BMP, see replica.attachments)."""
+    whose title the files' font can print (it has no glyph beyond the BMP, see replica.attachments).
+    `scan_pages`: the scans hold only their first pages (replica.scans.scan_pages)."""
     fixture_truths = generate(2024, max(index for _load, index in FIXTURES.values()) + 1)
     taken = {(fixture_truths[index]["agency"], fixture_truths[index]["year"]) for _load, index in FIXTURES.values()}
     fresh = (truth for truth in unique_reports(seed, len(pool) + 2 * len(FILE_CASES))[len(pool):]
@@ -735,7 +733,8 @@ def file_reports(seed: int, pool: list[dict]) -> list[Filed]:
             truth, body = fixture_truths[source], load()[0]
         else:
             truth = next(fresh)
-            body = FILE_RENDERERS[kind](truth, seed * 10_000 + index)
+            options = {"pages": scan_pages} if kind in IMAGE_KINDS and scan_pages is not None else {}
+            body = FILE_RENDERERS[kind](truth, seed * 10_000 + index, **options)
         modified = datetime.datetime.fromisoformat(truth["published_on"] + "T09:00:00+08:00")
         filed.append(Filed(Published(index, number, truth, modified), family, kind, extension, page, body))
     return filed
@@ -749,13 +748,11 @@ def disposition(name: str, plain_name: str | None = None) -> str:
 
 def filed_line(site: Site, path: str, item: Filed, encoding: str, link: str, file_path: str) -> dict:
     """The truth of a filed report: its page's URL, where the file is linked and served, and what it is.
-    An image-only report keeps its names and dates but no figures."""
+    A scanned report's figures are all on its pages: its truth is the typed report's."""
     rendered_as = f"html:{site.family}+{item.kind}" if item.page == "page" else f"stub:{item.kind}.{item.extension}"
     line = {**truth_line(site, path, item.report, encoding, rendered_as),
             "attachment_urls": [site.url(link)], "attachment_files": [site.url(file_path)],
             "attachment_names": [item.name], "attachment_kind": item.kind}
-    if item.kind in IMAGE_KINDS:
-        return {key: value for key, value in line.items() if key not in FIGURE_KEYS} | {"kind": "image_only"}
     return line
 
 
@@ -820,7 +817,7 @@ def generic_filed(site: Site, item: Filed, seed: int) -> tuple[str, dict]:
 
 
 def build_portal(*, seed: int, reports: int, generation: int, port: int,
-                 attachments: bool = False, subcolumns: bool = False) -> tuple[list[Site], list[dict]]:
+                 attachments: bool = False, subcolumns: bool = False, scan_pages: int | None = None) -> tuple[list[Site], list[dict]]:
     """The sites (in HOSTS order, ready to serve on `port`) and the truth of every report served.
     With `attachments`, the filed reports too (see FILE_CASES); every site has a homepage and
     navigation to its 年报 column, and with `subcolumns` department, township and per-year
@@ -833,7 +830,7 @@ def build_portal(*, seed: int, reports: int, generation: int, port: int,
     round_time = datetime.datetime.combine(latest + datetime.timedelta(days=generation),
                                            datetime.time(10, tzinfo=CST))
     families = family_of(pool)
-    filed = file_reports(seed, pool) if attachments else []
+    filed = file_reports(seed, pool, scan_pages) if attachments else []
     replaced = {(item.report.truth["agency"], item.report.truth["year"]) for item in filed}
     published = [report for report in publish(pool, families, plan, generation, round_time)
                  if (report.truth["agency"], report.truth["year"]) not in replaced]

@@ -272,8 +272,11 @@ def load_document(db, digest: str) -> bytes:
 
 
 def record_sha256(record: dict) -> str:
-    """What a parse said, minus where the bytes came from: equal means nothing to rewrite."""
+    """What a parse said, minus where the bytes came from and how long OCR took: equal means
+    nothing to rewrite."""
     stable = {key: value for key, value in record.items() if key != "source"}
+    if "ocr" in stable:
+        stable["ocr"] = {key: value for key, value in stable["ocr"].items() if key != "seconds"}
     return sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode())
 
 

@@ -17,7 +17,8 @@ import sqlite_utils
 
 import store
 from corpus.reparse import reparse_corpus
-from corpus.truth import grade, stored_records
+from corpus.scan_grading import SCANNED_KINDS
+from corpus.truth import grade
 from crawler.runner import LOCAL, replica_columns, run_crawl
 from parsers.filetype import IMAGE_ONLY, sniff
 from replica.server import Replica
@@ -25,13 +26,17 @@ from replica.server import Replica
 pytestmark = pytest.mark.slow  # real crawls of the replica
 
 REPORTS = 60  # generated reports besides the ten filed ones: enough listings for every family
+# Scans of their first page only: the OCR of these crawls stays at seconds. Whole scanned reports
+# are read in tests/parsers/test_ocr.py and graded by `govreports demo`.
+SCAN_PAGES = 1
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     out = tmp_path_factory.mktemp("attachments")
     db = out / "reports.db"
-    with Replica(seed=2024, reports=REPORTS, out_dir=out / "replica", attachments=True) as replica:
+    with Replica(seed=2024, reports=REPORTS, out_dir=out / "replica", attachments=True,
+                 scan_pages=SCAN_PAGES) as replica:
         columns = replica_columns(replica.sites)
         result = {"replica": replica, "db_path": db, "out": out}
         for name, settings in (("first", LOCAL), ("revalidated", {**LOCAL, "GOVREPORTS_REVALIDATE_AFTER": 0}),
@@ -78,34 +83,38 @@ def test_every_attachment_kind_lands_with_every_cell_equal_to_the_truth(crawled)
     result = grade(crawled["db"], crawled["replica"].truth_path)
     assert result.missing == []
     assert result.mismatched == {}, "\n".join(f"{url}: {found[:4]}" for url, found in result.mismatched.items())
-    assert not {line["url"] for line in crawled["filed"]} & set(result.left_out)
-    assert result.image_only == 2
-    assert result.from_attachments == 7  # the stubs with a readable file (the page's own PDF is not counted)
+    typed = {line["url"] for line in crawled["filed"] if line["attachment_kind"] not in SCANNED_KINDS}
+    assert not typed & set(result.left_out)
+    # The scans, read by OCR: no wrong figure without a problem naming it; the figures of the
+    # pages not scanned are left out and named.
+    assert (result.scans.reports, result.scans.wrong_unnamed) == (2, 0)
+    assert result.scans.right > 0
+    scanned = {line["url"] for line in crawled["filed"] if line["attachment_kind"] in SCANNED_KINDS}
+    assert scanned <= set(result.left_out)
+    assert result.from_attachments == 7  # the stubs with a typed file (the page's own PDF is not counted)
 
 
 def test_figures_come_from_the_file_and_the_record_names_it(crawled):
     db = crawled["db"]
     for line in crawled["filed"]:
         row = report_of(db, line["url"])
-        if line.get("kind") == "image_only":
-            assert row["figures_from"] is None
-        elif line["rendered_as"].startswith("html:"):
+        if line["rendered_as"].startswith("html:"):
             assert row["figures_from"] == line["url"]  # its own tables: the page
         else:
             assert row["figures_from"] == line["attachment_files"][0], line["rendered_as"]
         assert row["source"] == line["url"]
 
 
-def test_image_only_reports_are_recorded_with_their_problem_and_no_figure(crawled):
-    db, records = crawled["db"], stored_records(crawled["db"])
-    scans = [line for line in crawled["filed"] if line.get("kind") == "image_only"]
+def test_scanned_reports_are_read_by_ocr_and_their_cells_stored(crawled):
+    db = crawled["db"]
+    scans = [line for line in crawled["filed"] if line["attachment_kind"] in SCANNED_KINDS]
     assert {line["attachment_kind"] for line in scans} == {"scanned_pdf", "jpeg"}
     for line in scans:
-        record = records[line["url"]]
-        assert IMAGE_ONLY in record["problems"]
-        assert (record["agency"], record["year"]) == (line["agency"], line["year"])
-        assert db.execute("SELECT count(*) FROM cells WHERE report_id = ?",
-                          [report_of(db, line["url"])["id"]]).fetchone()[0] == 0
+        row = report_of(db, line["url"])
+        assert (row["agency"], row["year"]) == (line["agency"], line["year"])
+        assert IMAGE_ONLY not in json.loads(row["problems"])
+        assert db.execute("SELECT count(*) FROM cells WHERE report_id = ? AND value IS NOT NULL",
+                          [row["id"]]).fetchone()[0] > 0
 
 
 def test_the_real_type_is_read_from_the_bytes(crawled):

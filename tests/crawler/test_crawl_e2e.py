@@ -174,14 +174,17 @@ def test_a_column_in_no_registry_is_recognised_and_crawled_on_its_host_only(craw
 
 def test_the_demo_and_crawl_commands(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(demo, ["--db", str(tmp_path / "demo.db"), "--out", str(tmp_path / "replica")])
+    # Scans of one page: this is about the command, not OCR (whole scans: tests/parsers/test_ocr.py).
+    result = runner.invoke(demo, ["--db", str(tmp_path / "demo.db"), "--out", str(tmp_path / "replica"),
+                                  "--scan-pages", "1"])
     assert result.exit_code == 0, result.output
     assert "Reports per site and year" in result.output
     assert "Blocked pages: 3" in result.output
     assert "Matching the replica's truth cell by cell:" in result.output
     # the demo's portal publishes reports as files too (tests/crawler/test_crawl_attachments.py)
     assert "with attachments" in result.output and "Attachments: 10 files linked by 10 report pages" in result.output
-    assert "7 with their figures read from an attachment, 2 image-only" in result.output
+    assert "with their figures read from an attachment" in result.output
+    assert "scanned reports (OCR): 2," in result.output and "0 wrong without a problem" in result.output
 
     with Replica(seed=2024, out_dir=tmp_path / "replica2", port=0) as replica:
         column = replica_columns(replica.sites)["replica-hanweb"][0]

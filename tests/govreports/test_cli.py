@@ -33,10 +33,11 @@ def test_store_folder_recursively_then_reparse_is_idempotent(tmp_path):
     for path in SEEDS:
         shutil.copy(path, folder / path.name)
     shutil.copy(FILES / "reports" / "gbk_declared_gb2312.html", folder / "page.html")
-    (folder / "notes.pdf").write_bytes(b"%PDF-1.4 not a report suffix")
+    (folder / "notes.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # no type a report comes in: skipped
     db = tmp_path / "reports.db"
     first = govreports("parse", tmp_path / "in", "--db", db)
     assert first.returncode == 0, first.stderr
+    assert first.stderr.strip().endswith("skipped 1 files: .zip 1")
     lines = first.stdout.splitlines()
     assert len(lines) == 6
     assert all(line.endswith("\tnew") for line in lines)

@@ -93,16 +93,27 @@ def test_rtf_tables_are_read_in_their_code_page_with_merged_cells_left_out():
     assert extract_rtf(rtf.encode("ascii")).text.splitlines() == ["年度报告", "一 | A | 12 |", "B | 34 |"]
 
 
-@pytest.mark.parametrize("render", [replica.render_image, replica.render_scanned_pdf])
-def test_an_image_only_report_is_recorded_as_such_and_holds_no_number(render):
-    record = parse_document(render(TRUTHS[0], 0), "scan").record
+def textless_scan(image_format: str) -> bytes:
+    """A scanned page with no text on it (a photo of a blank form), as an image or a PDF."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (620, 877), 250)
+    ImageDraw.Draw(page).rectangle((60, 80, 560, 400), outline=120, width=3)
+    out = io.BytesIO()
+    page.save(out, format=image_format)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "PDF"])
+def test_an_image_only_report_without_text_is_recorded_as_such_and_holds_no_number(image_format):
+    record = parse_document(textless_scan(image_format), "scan").record
     assert IMAGE_ONLY in record["problems"]
     assert not any(record[table] for table in ("active", "applications", "review_litigation", "narrative"))
     assert record["figures_from"] is None
 
 
 def test_a_jpeg_is_an_image_too():
-    record = parse_document(replica.render_image(TRUTHS[0], 0, image_format="JPEG"), "scan.doc").record
+    record = parse_document(textless_scan("JPEG"), "scan.doc").record
     assert (record["encoding"], record["problems"][0]) == ("jpeg", IMAGE_ONLY)
 
 
@@ -137,7 +148,7 @@ def test_the_page_supplies_the_metadata_an_attachment_lacks():
 
 
 def test_a_page_with_an_image_only_attachment_says_so():
-    truth, page, attachment = stub_and_attachment(0, replica.render_image, "http://gov.cn/scan.png")
+    truth, page, attachment = stub_and_attachment(0, lambda truth, seed: textless_scan("PNG"), "http://gov.cn/scan.png")
     combined = parse_with_attachments(page, [attachment]).record
     assert IMAGE_ONLY in combined["problems"]
     assert "the year the report covers could not be read" not in combined["problems"]

@@ -421,11 +421,10 @@ def test_filed_reports_cover_every_kind_on_top_of_the_pages(replica, truth, file
     assert not any("attachment_urls" in line for line in truth)  # off by default
     for line in lines:
         assert len(line["attachment_urls"]) == len(line["attachment_files"]) == len(line["attachment_names"]) == 1
+        # A scan's truth is its typed report's: every figure is on its pages.
+        assert "kind" not in line and set(FIGURES) <= set(line)
         if line["attachment_kind"] in ("scanned_pdf", "jpeg"):
-            assert line["kind"] == "image_only" and not set(FIGURES) & set(line)
             assert "（图片版）" in line["attachment_names"][0]
-        else:
-            assert "kind" not in line and set(FIGURES) <= set(line)
     for kind, load in (("doc", sample_doc), ("xls", sample_xls)):
         saved = load()[1]
         line = next(line for line in lines if line["attachment_kind"] == kind)
@@ -521,3 +520,19 @@ def test_filed_pages_are_listed_like_the_others(filed):
     assert {line["url"] for line in lines} <= listed
     trs = [line for line in lines if line["site"] == "replica-trs"]
     assert all(fetch(line["mirror_url"])[0] == 200 for line in trs)
+
+
+def test_scans_can_be_cut_to_their_first_pages():
+    """pages=N (Replica(scan_pages=N), for crawls not about OCR): a scan holds the typed report's
+    first N pages, at the lower resolution; the whole report by default."""
+    import pypdfium2
+
+    from replica.generator import generate
+    from replica.scans import render_scanned_pdf, scan_pages
+
+    truth = next(truth for truth in generate(2024, 40) if truth["year"] >= 2019)
+    whole = scan_pages(truth, 3)
+    first = scan_pages(truth, 3, pages=1)
+    assert len(whole) > 1 and len(first) == 1
+    assert first[0].width <= whole[0].width  # the lower of the scanners' resolutions
+    assert len(pypdfium2.PdfDocument(render_scanned_pdf(truth, 3, pages=1))) == 1

@@ -63,3 +63,11 @@ def test_a_failure_while_writing_cells_leaves_no_half_report(db, monkeypatch):
         store.save_report(db, parsed, digest)
     assert db["reports"].count == 0 and db["cells"].count == 0
     assert db["documents"].count == 1  # the original survives the failed parse
+
+
+def test_how_long_ocr_took_is_no_change_of_the_record():
+    """A reparse of a scan reads the same figures in another time: nothing to rewrite."""
+    record = {"source": "a", "active": {}, "ocr": {"pages": 2, "seconds": 12.5, "low_confidence": 0.8}}
+    again = {**record, "source": "b", "ocr": {**record["ocr"], "seconds": 30.1}}
+    assert store.record_sha256(record) == store.record_sha256(again)
+    assert store.record_sha256(record) != store.record_sha256({**record, "ocr": {**record["ocr"], "pages": 1}})
