@@ -19,10 +19,12 @@ GOVREPORTS_WORKERS = 1
 # file (a PDF page of 400,000 text operators took 226 s and 7 GB) is stored with a problem,
 # not retried every run, and the crawl goes on. A real report parses in well under a second,
 # a long PDF in a few seconds; the wall-clock budget leaves room for a loaded machine.
-GOVREPORTS_DOCUMENT_SECONDS = 120.0  # past it the worker is killed and replaced
-GOVREPORTS_DOCUMENT_CPU_SECONDS = 90.0  # RLIMIT_CPU, counted per document
-# Address space of a worker (RLIMIT_AS): about 200 MB are the interpreter and its libraries.
-GOVREPORTS_WORKER_MEMORY = 1536 * 2**20
+# OCR of a scanned report (parsers.ocr: at most 30 pages) takes 8-10 s of CPU a page.
+GOVREPORTS_DOCUMENT_SECONDS = 900.0  # past it the worker is killed and replaced
+GOVREPORTS_DOCUMENT_CPU_SECONDS = 600.0  # RLIMIT_CPU, counted per document
+# Address space of a worker (RLIMIT_AS): about 200 MB are the interpreter and its libraries;
+# ONNX Runtime (OCR) reserves far more address space than it touches, so the cap is set by it.
+GOVREPORTS_WORKER_MEMORY = 4 * 2**30
 # Incremental re-crawls (crawler.middlewares.Revalidate): a stored report page confirmed
 # (fetched, 304, or the same bytes again) less than this many days ago is not requested at
 # all; an older one is revalidated with If-None-Match / If-Modified-Since. Listing pages are

@@ -720,7 +720,12 @@ def extract_images(data: bytes) -> DocumentText:
     pages, problems = load_images(data)
     if not pages:
         return DocumentText("", problems or [IMAGE_ONLY])
-    scan = read_images(pages)
+    try:
+        scan = read_images(pages)
+    except MemoryError:
+        raise  # a worker's memory budget: its pipeline stores the report with that problem
+    except Exception as error:  # noqa: BLE001 — the OCR runtime raises anything on odd input or low memory
+        return DocumentText("", [IMAGE_ONLY, f"OCR of the image failed ({type(error).__name__}: {str(error)[:80]})"])
     scan.problems[:0] = problems
     if not scan.text.strip():
         return DocumentText("", [IMAGE_ONLY, *scan.problems])

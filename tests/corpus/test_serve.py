@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,15 +50,15 @@ def corpus(tmp_path_factory):
     return folder, db
 
 
-@pytest.fixture(scope="module")
-def served(corpus):
-    folder, db = corpus
+@contextmanager
+def datasette(folder: Path, timeout: float = 60):
+    """`govreports serve` on folder/corpus.db, running until the block ends: yields its base URL."""
     port = free_port()
     log = open(folder / "serve.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", "--db", str(folder / "corpus.db"),
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
@@ -67,10 +68,19 @@ def served(corpus):
                 process.kill()
                 pytest.fail(f"datasette did not start:\n{(folder / 'serve.log').read_text()}")
             time.sleep(0.2)
-    yield f"{base}/corpus", db
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def served(corpus):
+    folder, db = corpus
+    with datasette(folder) as base:
+        yield f"{base}/corpus", db
 
 
 def shown_ids(dom: str) -> set[int]:

@@ -3,41 +3,21 @@ as reals, the configured facets and no suggested ones (suggesting tried all 188 
 page of 20 rows, and the index each cell of a view is looked up by."""
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
 from corpus import datasette_metadata, export
 from tests.corpus.corpus_helpers import corpus_db, replica_documents
-from tests.corpus.test_serve import chromium, free_port
+from tests.corpus.test_serve import chromium, datasette
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("views")
     db = corpus_db(folder / "corpus.db", replica_documents(71, 70))
-    port = free_port()
-    log = open(folder / "serve.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", "--db", str(folder / "corpus.db"),
-                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"datasette did not start:\n{(folder / 'serve.log').read_text()}")
-            time.sleep(0.2)
-    yield f"{base}/corpus", db
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with datasette(folder) as base:
+        yield f"{base}/corpus", db
 
 
 def cell_classes(dom: str, column: str) -> set[str]:
